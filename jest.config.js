@@ -1,0 +1,12 @@
+// Three projects so that `npm test` runs everything and each layer can run alone.
+const transform = { '^.+\\.ts$': ['@swc/jest'] };
+const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  testTimeout: 30_000,
+  projects: [
+    { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['<rootDir>/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', rootDir: 'test', testMatch: ['<rootDir>/integration/**/*.int-spec.ts'] },
+    { ...common, displayName: 'e2e', rootDir: 'test', testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'] },
+  ],
+};

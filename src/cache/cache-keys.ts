@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { PolicyName } from './cache-policies';
+
+/**
+ * Bumped whenever the shape of any cached value changes, so a deploy never reads an old value
+ * as new: old keys simply stop being asked for and expire.
+ */
+export const CACHE_SCHEMA_VERSION = 1;
+
+declare const cacheKeyBrand: unique symbol;
+
+/**
+ * A logical key, `v{schema}:{policy}:{part}:{part}...`. Only the builders below make one, so a
+ * key always carries the schema version and its policy; the stack prepends `REDIS_PREFIX`.
+ */
+export type CacheKey = string & { readonly [cacheKeyBrand]: true };
+
+/**
+ * Parts are user input (symbols, dates, hashes): percent-encoding keeps `:` and glob characters
+ * out of them, so keys of one policy can never collide with, or pattern-match into, another's.
+ */
+function encodePart(part: string | number): string {
+  return encodeURIComponent(String(part)).replace(/\*/g, '%2A');
+}
+
+/** Builds a key for `policy` from parts. Exported for policies that have no named builder yet. */
+export function cacheKey(policy: PolicyName, ...parts: (string | number)[]): CacheKey {
+  return [`v${CACHE_SCHEMA_VERSION}`, policy, ...parts.map(encodePart)].join(':') as CacheKey;
+}
+
+/** The policy a key was built for (used for per-policy stats), or `default` for foreign keys. */
+export function policyOfKey(key: string): string {
+  const parts = key.split(':', 3);
+  return parts.length >= 3 ? parts[1] : 'default';
+}
+
+/** Short stable hash of a normalized request (portfolio holdings, scan requests, indicator sets). */
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22);
+}
+
+const sym = (symbol: string) => symbol.trim().toUpperCase();
+
+/** The key builders of DESIGN.md, one per policy. */
+export const CacheKeys = {
+  price: (symbol: string) => cacheKey('price', sym(symbol)),
+  history: (symbol: string, interval: string, period: string) =>
+    cacheKey(interval.endsWith('d') || interval.endsWith('wk') ? 'history' : 'historyIntraday', sym(symbol), interval, period),
+  info: (symbol: string) => cacheKey('info', sym(symbol)),
+  tickers: (market: string) => cacheKey('tickers', market.toLowerCase()),
+  indicators: (symbol: string, interval: string, setHash: string) => cacheKey('indicators', sym(symbol), interval, setHash),
+  score: (symbol: string, horizon: string) => cacheKey('score', sym(symbol), horizon),
+  prediction: (modelVersion: string, symbol: string, date: string) => cacheKey('prediction', modelVersion, sym(symbol), date),
+  portfolio: (holdingsHash: string) => cacheKey('portfolio', holdingsHash),
+  scan: (requestHash: string, date: string) => cacheKey('scan', requestHash, date),
+  scanResult: (symbol: string, date: string) => cacheKey('scan', 'result', sym(symbol), date),
+  signals: () => cacheKey('signals', 'active'),
+  screening: (date: string) => cacheKey('screening', date),
+  /** An HTTP response cached by `HttpCacheInterceptor`, under the route's policy. */
+  http: (policy: PolicyName, routeAndQuery: string) => cacheKey(policy, 'http', hashOf(routeAndQuery)),
+  /** Keys set through `CACHE_MANAGER` by Nest-style code. */
+  nest: (key: string) => cacheKey('default', 'nest', key),
+} as const;
+
+/** The Redis set that lists the keys carrying `tag` (stored under the prefix, outside any policy). */
+export function tagIndexKey(tag: string): string {
+  return `tag:${encodePart(tag)}`;
+}

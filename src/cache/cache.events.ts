@@ -1,0 +1,42 @@
+import { EventEmitter } from 'node:events';
+import type { BreakerState } from './circuit-breaker';
+
+export type Tier = 'l1' | 'l2';
+
+/** Every event the cache emits, by name. Metrics and stats subscribe; nothing in the hot path awaits them. */
+export interface CacheEventMap {
+  hit: { policy: string; tier: Tier };
+  miss: { policy: string };
+  /** A value past its TTL but within grace was served. */
+  stale: { policy: string; reason: 'refreshing' | 'factory-error' };
+  factory: { policy: string; durationMs: number; ok: boolean; background: boolean };
+  /** A caller joined an in-flight factory run instead of starting its own. */
+  coalesced: { policy: string };
+  l2Error: { operation: string; kind: 'timeout' | 'circuit-open' | 'error' | 'corrupt' };
+  l2Latency: { operation: string; durationMs: number };
+  breaker: { state: BreakerState };
+  written: { keys: readonly string[] };
+  deleted: { keys: readonly string[] };
+  invalidated: { pattern?: string; tag?: string; count: number };
+}
+
+export type CacheEventName = keyof CacheEventMap;
+
+/** A typed EventEmitter for `CacheEventMap`. */
+export class CacheEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Metrics, stats, the bus and tests may all listen; this is not a leak.
+    this.emitter.setMaxListeners(50);
+  }
+
+  emit<E extends CacheEventName>(event: E, payload: CacheEventMap[E]): void {
+    this.emitter.emit(event, payload);
+  }
+
+  on<E extends CacheEventName>(event: E, listener: (payload: CacheEventMap[E]) => void): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+}

@@ -1,0 +1,18 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { CacheConfig } from '../config/cache.config';
+
+/** Options of `CacheModule.forRoot(Async)`: the cache slice of config, plus a clock for tests. */
+export interface CacheModuleOptions extends CacheConfig {
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export const {
+  ConfigurableModuleClass: ConfigurableCacheModule,
+  MODULE_OPTIONS_TOKEN: CACHE_MODULE_OPTIONS,
+  OPTIONS_TYPE: CACHE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: CACHE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<CacheModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

@@ -1,0 +1,83 @@
+import CircuitBreakerImpl from 'opossum';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface L2GuardOptions {
+  /** Deadline of one operation, ms. */
+  timeoutMs: number;
+  errorPercent: number;
+  minRequests: number;
+  windowMs: number;
+  openMs: number;
+}
+
+/** Raised (and caught by the remote tier) when an L2 operation misses its deadline. */
+export class L2TimeoutError extends Error {
+  readonly code = 'L2_TIMEOUT';
+}
+
+/** Raised without touching Redis while the breaker is open. */
+export class L2CircuitOpenError extends Error {
+  readonly code = 'L2_CIRCUIT_OPEN';
+}
+
+type Operation = () => Promise<unknown>;
+
+/**
+ * The deadline and circuit breaker every Redis call goes through, built on `opossum`.
+ *
+ * The deadline is a JS timer of ours, not node-redis' command timeout, which stops guarding a
+ * command once it is written to the socket and so never fires on a frozen (SIGSTOPped) server.
+ * The breaker opens when `errorPercent` of at least `minRequests` calls in the rolling window
+ * fail or time out; after `openMs` it lets exactly one probe through (half-open) and closes on
+ * its success. While open, calls fail in microseconds and the cache runs on L1 + factory.
+ */
+export class L2Guard {
+  private readonly breaker: CircuitBreakerImpl<[Operation], unknown>;
+  private readonly listeners = new Set<(state: BreakerState) => void>();
+
+  constructor(readonly options: L2GuardOptions) {
+    this.breaker = new CircuitBreakerImpl((op: Operation) => op(), {
+      timeout: options.timeoutMs,
+      errorThresholdPercentage: options.errorPercent,
+      volumeThreshold: options.minRequests,
+      rollingCountTimeout: options.windowMs,
+      rollingCountBuckets: 10,
+      resetTimeout: options.openMs,
+      allowWarmUp: false,
+    });
+    const notify = () => this.listeners.forEach((listener) => listener(this.state));
+    this.breaker.on('open', notify);
+    this.breaker.on('halfOpen', notify);
+    this.breaker.on('close', notify);
+  }
+
+  /**
+   * Runs `op` under the deadline and the breaker.
+   * @throws L2TimeoutError past the deadline, L2CircuitOpenError while open, or `op`'s own error.
+   */
+  async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.breaker.fire(op)) as T;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ETIMEDOUT') throw new L2TimeoutError(`L2 operation exceeded ${this.options.timeoutMs} ms`);
+      if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
+      throw error;
+    }
+  }
+
+  get state(): BreakerState {
+    if (this.breaker.opened) return 'open';
+    return this.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  onStateChange(listener: (state: BreakerState) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Stops the rolling-window timers (module shutdown, tests). */
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { lastValueFrom, of, type Observable } from 'rxjs';
+import { CACHE_POLICY_METADATA, NO_CACHE_METADATA, X_CACHE_HEADER, X_CACHE_VALUES } from './cache.constants';
+import { CacheKeys } from './cache-keys';
+import type { PolicyName } from './cache-policies';
+import type { CacheResult } from './cache-stack';
+import { CacheService } from './cache.service';
+
+/** What the interceptor caches: the body serialized once, and its validator. */
+interface CachedResponse {
+  body: string;
+  etag: string;
+}
+
+/**
+ * Caches GET responses of routes marked `@CachePolicy(name)`, through `CacheService.wrapWithMeta`
+ * (so single-flight, grace and both tiers apply: 200 concurrent cold GETs run the handler once).
+ * The body is serialized to JSON once and served as bytes on every hit. Sets `X-Cache`, `Age`,
+ * `Cache-Control` and `ETag`; the Fastify etag hook answers 304 to a matching `If-None-Match`.
+ * Shaped like `@nestjs/cache-manager`'s `CacheInterceptor` (override `trackBy`), but fail-open:
+ * a cache fault never turns into an error response.
+ */
+@Injectable()
+export class HttpCacheInterceptor implements NestInterceptor {
+  constructor(
+    protected readonly cache: CacheService,
+    protected readonly reflector: Reflector,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const policy = this.policyOf(context);
+    const key = policy ? this.trackBy(context) : undefined;
+    if (!policy || key === undefined) return next.handle();
+
+    const result: CacheResult<CachedResponse> = await this.cache.wrapWithMeta(policy, CacheKeys.http(policy, key), async () => {
+      const body = JSON.stringify(await lastValueFrom(next.handle(), { defaultValue: null }));
+      return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    });
+    this.setHeaders(context.switchToHttp().getResponse<FastifyReply>(), result);
+    return of(result.value.body);
+  }
+
+  /** The cache key of a request: path plus query parameters sorted by name (their order never matters). */
+  protected trackBy(context: ExecutionContext): string | undefined {
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const [path] = req.url.split('?', 1);
+    const query = (req.query ?? {}) as Record<string, string | string[]>;
+    const normalized = Object.keys(query)
+      .sort()
+      .map((name) => `${name}=${[query[name]].flat().join(',')}`)
+      .join('&');
+    return normalized ? `${path}?${normalized}` : path;
+  }
+
+  protected isRequestCacheable(context: ExecutionContext): boolean {
+    return context.getType() === 'http' && context.switchToHttp().getRequest<FastifyRequest>().method === 'GET';
+  }
+
+  private policyOf(context: ExecutionContext): PolicyName | undefined {
+    if (!this.isRequestCacheable(context)) return undefined;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(NO_CACHE_METADATA, targets)) return undefined;
+    return this.reflector.getAllAndOverride<PolicyName | undefined>(CACHE_POLICY_METADATA, targets);
+  }
+
+  private setHeaders(reply: FastifyReply, result: CacheResult<CachedResponse>): void {
+    const now = Date.now();
+    reply.header('content-type', 'application/json; charset=utf-8');
+    reply.header(X_CACHE_HEADER, X_CACHE_VALUES[result.source]);
+    reply.header('age', String(Math.max(0, Math.floor((now - result.createdAt) / 1000))));
+    reply.header('cache-control', `max-age=${Math.max(0, Math.floor((result.staleAt - now) / 1000))}`);
+    reply.header('etag', result.value.etag);
+  }
+}

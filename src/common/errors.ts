@@ -1,0 +1,72 @@
+/**
+ * Domain errors. Services throw these (never HTTP exceptions) because the warmer and the CLI
+ * call services outside HTTP; `AllExceptionsFilter` is the one place a `code` becomes a status.
+ */
+export type ErrorCode =
+  | 'SYMBOL_NOT_FOUND'
+  | 'INVALID_ARGUMENT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_RATE_LIMITED'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'CONFIG_INVALID'
+  | 'NOT_FOUND';
+
+/** Base class: a stable machine-readable `code`, a human message and the original `cause`. */
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The symbol is unknown to the configured market-data provider. */
+export class SymbolNotFoundError extends AppError {
+  readonly code = 'SYMBOL_NOT_FOUND' as const;
+  constructor(readonly symbol: string, options?: { cause?: unknown }) {
+    super(`Unknown symbol: ${symbol}`, options);
+  }
+}
+
+/** A caller passed a value the domain rejects (beyond what DTO validation catches). */
+export class InvalidArgumentError extends AppError {
+  readonly code = 'INVALID_ARGUMENT' as const;
+}
+
+/** A resource other than a symbol was not found. */
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND' as const;
+}
+
+/** The upstream provider failed (network, 5xx, timeout) and no cached value could stand in. */
+export class UpstreamUnavailableError extends AppError {
+  readonly code = 'UPSTREAM_UNAVAILABLE' as const;
+  constructor(readonly provider: string, message: string, options?: { cause?: unknown }) {
+    super(`${provider}: ${message}`, options);
+  }
+}
+
+/** The upstream provider kept answering 429 after the bounded retries. */
+export class UpstreamRateLimitedError extends AppError {
+  readonly code = 'UPSTREAM_RATE_LIMITED' as const;
+  constructor(readonly provider: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(`${provider}: rate limited by upstream`, options);
+  }
+}
+
+/** The upstream answered, but with a body we cannot parse or trust. */
+export class UpstreamBadResponseError extends AppError {
+  readonly code = 'UPSTREAM_BAD_RESPONSE' as const;
+  constructor(readonly provider: string, message: string, options?: { cause?: unknown }) {
+    super(`${provider}: ${message}`, options);
+  }
+}
+
+/** One or more environment variables are invalid; the message lists every one. */
+export class ConfigInvalidError extends AppError {
+  readonly code = 'CONFIG_INVALID' as const;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}

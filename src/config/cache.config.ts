@@ -1,0 +1,101 @@
+import {
+  buildPolicies,
+  DEFAULT_GRACE_PERCENT,
+  DEFAULT_POLICY_TTL_SECONDS,
+  type PolicySettings,
+  type PolicyName,
+} from '../cache/cache-policies';
+import type { EnvSchema } from './env.schema';
+
+export interface RedisConnectionConfig {
+  /** Full URL; built from host/port/db/tls when REDIS_URL is unset. */
+  url: string;
+  username?: string;
+  password?: string;
+  tls: boolean;
+  tlsInsecure: boolean;
+  /** @default 2000 */
+  connectTimeoutMs: number;
+}
+
+export interface CacheConfig {
+  /** @default true (the service still starts, on memory, when Redis is absent) */
+  redisEnabled: boolean;
+  redis: RedisConnectionConfig;
+  /** Every key starts with this. @default 'mc:' */
+  prefix: string;
+  l1: {
+    /** @default 10000 */ maxEntries: number;
+    /** @default 64 MiB */ maxBytes: number;
+    /** @default 1 MiB */ maxEntryBytes: number;
+  };
+  l2: {
+    /** Deadline of every Redis operation, enforced by us (node-redis' timeout misses a frozen server). @default 100 */
+    timeoutMs: number;
+  };
+  breaker: {
+    /** Failure percentage in the rolling window that opens the breaker. @default 50 */ errorPercent: number;
+    /** Calls needed in the window before the breaker may open. @default 5 */ minRequests: number;
+    /** @default 10000 */ windowMs: number;
+    /** How long it stays open before one half-open probe. @default 5000 */ openMs: number;
+  };
+  policies: Record<PolicyName, PolicySettings>;
+}
+
+const POLICY_ENV: Record<PolicyName, keyof EnvSchema> = {
+  price: 'CACHE_PRICE_TTL',
+  history: 'CACHE_HISTORY_TTL',
+  historyIntraday: 'CACHE_HISTORY_INTRADAY_TTL',
+  info: 'CACHE_INFO_TTL',
+  tickers: 'CACHE_TICKERS_TTL',
+  indicators: 'CACHE_INDICATORS_TTL',
+  score: 'CACHE_SCORE_TTL',
+  prediction: 'CACHE_PREDICTION_TTL',
+  portfolio: 'CACHE_PORTFOLIO_TTL',
+  scan: 'CACHE_SCAN_TTL',
+  signals: 'CACHE_SIGNALS_TTL',
+  screening: 'CACHE_SCREENING_TTL',
+  http: 'CACHE_DEFAULT_TTL',
+  default: 'CACHE_DEFAULT_TTL',
+};
+
+function redisUrl(env: EnvSchema): string {
+  if (env.REDIS_URL) return env.REDIS_URL;
+  const scheme = env.REDIS_TLS ? 'rediss' : 'redis';
+  return `${scheme}://${env.REDIS_HOST ?? '127.0.0.1'}:${env.REDIS_PORT ?? 6379}/${env.REDIS_DB ?? 0}`;
+}
+
+export function buildCacheConfig(env: EnvSchema): CacheConfig {
+  const ttl = { ...DEFAULT_POLICY_TTL_SECONDS };
+  for (const [policy, variable] of Object.entries(POLICY_ENV) as [PolicyName, keyof EnvSchema][]) {
+    const override = env[variable];
+    // `http` keeps its own short default unless CACHE_DEFAULT_TTL is meant for it too.
+    if (typeof override === 'number' && policy !== 'http') ttl[policy] = override;
+  }
+  const url = redisUrl(env);
+  return {
+    redisEnabled: env.REDIS_ENABLED ?? true,
+    redis: {
+      url,
+      username: env.REDIS_USERNAME,
+      password: env.REDIS_PASSWORD,
+      tls: url.startsWith('rediss://') || (env.REDIS_TLS ?? false),
+      tlsInsecure: env.REDIS_TLS_INSECURE ?? false,
+      connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS ?? 2000,
+    },
+    prefix: env.REDIS_PREFIX ?? 'mc:',
+    l1: {
+      maxEntries: env.CACHE_L1_MAX_ENTRIES ?? 10_000,
+      maxBytes: env.CACHE_L1_MAX_BYTES ?? 64 * 1024 * 1024,
+      maxEntryBytes: env.CACHE_L1_MAX_ENTRY_BYTES ?? 1024 * 1024,
+    },
+    l2: { timeoutMs: env.CACHE_L2_TIMEOUT_MS ?? 100 },
+    breaker: {
+      errorPercent: env.CACHE_BREAKER_ERROR_PERCENT ?? 50,
+      minRequests: env.CACHE_BREAKER_MIN_REQUESTS ?? 5,
+      windowMs: env.CACHE_BREAKER_WINDOW_MS ?? 10_000,
+      openMs: env.CACHE_BREAKER_OPEN_MS ?? 5_000,
+    },
+    policies: buildPolicies(ttl, env.CACHE_GRACE_PERCENT ?? DEFAULT_GRACE_PERCENT),
+  };
+}

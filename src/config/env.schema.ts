@@ -1,0 +1,70 @@
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { BoolVar, IntVar, SecondsVar } from './env.decorators';
+
+/**
+ * Every environment variable the service reads, one validated field each. Defaults live in the
+ * typed slices (`*.config.ts`), not here, so that "unset" stays distinguishable from "set".
+ * `.env.example` documents each one.
+ */
+export class EnvSchema {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IntVar(0, 65535) PORT?: number;
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  /** Graceful shutdown: how long in-flight requests may drain after SIGTERM. */
+  @IntVar(0, 120_000) SHUTDOWN_GRACE_MS?: number;
+
+  // --- Redis (L2) ---
+  @BoolVar() REDIS_ENABLED?: boolean;
+  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must look like redis://host:port or rediss://...' })
+  REDIS_URL?: string;
+  @IsOptional() @IsString() REDIS_HOST?: string;
+  @IntVar(1, 65535) REDIS_PORT?: number;
+  @IsOptional() @IsString() REDIS_USERNAME?: string;
+  @IsOptional() @IsString() REDIS_PASSWORD?: string;
+  @IntVar(0, 15) REDIS_DB?: number;
+  @BoolVar() REDIS_TLS?: boolean;
+  /** Skip certificate verification (self-signed test setups only). */
+  @BoolVar() REDIS_TLS_INSECURE?: boolean;
+  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 chars of [A-Za-z0-9_.:-]' })
+  REDIS_PREFIX?: string;
+  @IntVar(50, 60_000) REDIS_CONNECT_TIMEOUT_MS?: number;
+
+  // --- L1 bounds ---
+  @IntVar(1, 10_000_000) CACHE_L1_MAX_ENTRIES?: number;
+  @IntVar(1024, 16 * 1024 ** 3) CACHE_L1_MAX_BYTES?: number;
+  /** Values larger than this skip L1 (still cached in L2). */
+  @IntVar(64, 1024 ** 3) CACHE_L1_MAX_ENTRY_BYTES?: number;
+
+  // --- L2 deadline and circuit breaker ---
+  @IntVar(5, 10_000) CACHE_L2_TIMEOUT_MS?: number;
+  @IntVar(1, 100) CACHE_BREAKER_ERROR_PERCENT?: number;
+  @IntVar(1, 10_000) CACHE_BREAKER_MIN_REQUESTS?: number;
+  @IntVar(100, 600_000) CACHE_BREAKER_WINDOW_MS?: number;
+  @IntVar(50, 600_000) CACHE_BREAKER_OPEN_MS?: number;
+
+  // --- Policy TTLs and grace periods, seconds ---
+  @SecondsVar() CACHE_PRICE_TTL?: number;
+  @SecondsVar() CACHE_HISTORY_TTL?: number;
+  @SecondsVar() CACHE_HISTORY_INTRADAY_TTL?: number;
+  @SecondsVar() CACHE_INFO_TTL?: number;
+  @SecondsVar() CACHE_TICKERS_TTL?: number;
+  @SecondsVar() CACHE_INDICATORS_TTL?: number;
+  @SecondsVar() CACHE_SCORE_TTL?: number;
+  @SecondsVar() CACHE_PREDICTION_TTL?: number;
+  @SecondsVar() CACHE_PORTFOLIO_TTL?: number;
+  @SecondsVar() CACHE_SCAN_TTL?: number;
+  @SecondsVar() CACHE_SIGNALS_TTL?: number;
+  @SecondsVar() CACHE_SCREENING_TTL?: number;
+  @SecondsVar() CACHE_DEFAULT_TTL?: number;
+  /** Grace (stale-while-revalidate) as a fraction of TTL, in percent; 0 turns grace off everywhere. */
+  @IntVar(0, 10_000) CACHE_GRACE_PERCENT?: number;
+
+  // --- Market data ---
+  @IsOptional() @IsIn(['synthetic', 'csv', 'polygon', 'yahoo']) MARKET_DATA_PROVIDER?: string;
+  @IntVar(0, 2 ** 31 - 1) SYNTHETIC_SEED?: number;
+  @IntVar(10, 50_000) SYNTHETIC_UNIVERSE_SIZE?: number;
+
+  // --- Admin ---
+  @IsOptional() @IsString() @MinLength(16) @MaxLength(256) ADMIN_API_KEY?: string;
+}

@@ -1,0 +1,30 @@
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, Matches } from 'class-validator';
+import type { Quote } from './market-data.types';
+
+/** Tickers: letters, digits, `.`/`-` share classes, `^` indices, `=` FX; at most 15 characters. */
+export const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.\-^=]{0,14}$/;
+const SYMBOL_MESSAGE = 'symbol must be 1-15 characters: letters, digits and . - ^ =';
+export const MAX_BATCH_SYMBOLS = 100;
+
+export class SymbolParams {
+  @Matches(SYMBOL_PATTERN, { message: SYMBOL_MESSAGE })
+  symbol!: string;
+}
+
+export class BatchPricesQuery {
+  @Transform(({ value }) =>
+    typeof value === 'string' ? [...new Set(value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))] : value,
+  )
+  @IsArray({ message: 'symbols must be a comma-separated list' })
+  @ArrayMinSize(1, { message: 'symbols must name at least one symbol' })
+  @ArrayMaxSize(MAX_BATCH_SYMBOLS, { message: `symbols may name at most ${MAX_BATCH_SYMBOLS} symbols` })
+  @Matches(SYMBOL_PATTERN, { each: true, message: SYMBOL_MESSAGE })
+  symbols!: string[];
+}
+
+/** Batch answer: unknown symbols are listed apart instead of failing the batch. */
+export interface BatchPricesResponse {
+  prices: Quote[];
+  unknown: string[];
+}

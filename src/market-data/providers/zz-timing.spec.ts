@@ -1,0 +1,20 @@
+import { SyntheticMarketDataProvider } from './synthetic.provider';
+import { buildSyntheticUniverse } from './synthetic-universe';
+import { generateDailySeries } from './synthetic-series';
+import { calendarFor } from './synthetic-calendar';
+it('times', async () => {
+  let t = performance.now();
+  const sut = new SyntheticMarketDataProvider({ seed: 42, universeSize: 5000, clock: () => new Date('2026-03-11T15:30:00Z') });
+  console.log('ctor', performance.now() - t);
+  const all = await sut.listSymbols('all');
+  t = performance.now();
+  for (let i = 0; i < 12; i++) await sut.getHistory(all[i * 400].symbol, { interval: '1d', period: 'max' });
+  console.log('warm', performance.now() - t);
+  t = performance.now();
+  for (let i = 0; i < 200; i++) await sut.getHistory(all[i + 1000].symbol, { interval: '1d', period: 'max' });
+  console.log('per getHistory', (performance.now() - t) / 200);
+  const u = buildSyntheticUniverse(42, 5000); const cal = calendarFor(2026);
+  t = performance.now();
+  for (let i = 0; i < 200; i++) generateDailySeries(42, u.symbols[i + 2000], cal);
+  console.log('per series', (performance.now() - t) / 200);
+});
