@@ -1,0 +1,166 @@
+import { LRUCache } from 'lru-cache';
+import { InvalidArgumentError, SymbolNotFoundError } from '../../common/errors';
+import type { Bar, HistoryPeriod, HistoryQuery, Quote, SymbolInfo } from '../market-data.types';
+import { MarketDataProvider } from './market-data.provider';
+import { tradingPosition } from './synthetic-calendar';
+import { GICS_SECTORS, sectorSlug } from './synthetic-names';
+import { SeededRandom } from './synthetic-random';
+import { aggregateWeekly, generateDailySeries, roundPrice, totalVolatility, type DailySeries } from './synthetic-series';
+import { buildSyntheticUniverse, type SyntheticSymbol, type SyntheticUniverse } from './synthetic-universe';
+
+export interface SyntheticProviderOptions {
+  seed: number;
+  /** Total symbols; never fewer than the ~503 real S&P 500 constituents. */
+  universeSize: number;
+  /** Injected so tests (and demos) can pin or advance time. */
+  clock?: () => Date;
+}
+
+const MINUTES_PER_DAY = 1440;
+// A whole day of intraday walk moves the price by about 60% of a typical daily move.
+const INTRADAY_SHARE_OF_DAILY_VOL = 0.6;
+// ~115 KB of typed arrays per symbol; generation is sub-millisecond, so a small memo is enough.
+const SERIES_MEMO_SIZE = 64;
+
+/** The default, embedded provider: a seeded universe with factor-model prices. No network, no key. */
+export class SyntheticMarketDataProvider extends MarketDataProvider {
+  override readonly name = 'synthetic';
+  private readonly seed: number;
+  private readonly clock: () => Date;
+  private readonly universe: SyntheticUniverse;
+  private readonly markets = new Map<string, readonly SyntheticSymbol[]>();
+  private readonly series = new LRUCache<string, DailySeries>({ max: SERIES_MEMO_SIZE });
+
+  constructor(options: SyntheticProviderOptions) {
+    super();
+    if (!Number.isSafeInteger(options.seed)) {
+      throw new InvalidArgumentError(`synthetic seed must be an integer, got ${options.seed}`);
+    }
+    if (!Number.isSafeInteger(options.universeSize) || options.universeSize < 1) {
+      throw new InvalidArgumentError(`synthetic universeSize must be a positive integer, got ${options.universeSize}`);
+    }
+    this.seed = options.seed;
+    this.clock = options.clock ?? (() => new Date());
+    this.universe = buildSyntheticUniverse(options.seed, options.universeSize);
+    this.markets.set('all', this.universe.symbols);
+    this.markets.set('sp500', this.universe.symbols.filter((s) => s.sp500));
+    for (const sector of GICS_SECTORS) {
+      this.markets.set(sectorSlug(sector), this.universe.symbols.filter((s) => s.sector === sector));
+    }
+  }
+
+  async getQuote(symbol: string): Promise<Quote> {
+    const entry = this.resolve(symbol);
+    const now = this.clock();
+    const { series, lastIndex } = this.seriesAt(entry, now);
+    const lastClose = series.close[lastIndex];
+    const previousClose = lastIndex > 0 ? series.close[lastIndex - 1] : series.open[lastIndex];
+    const minute = Math.floor(now.getTime() / 60_000);
+    const minuteOfDay = ((minute % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
+    // One walk per (symbol, UTC day), replayed up to the clock's minute: reproducible, yet it moves.
+    const rng = SeededRandom.of(this.seed, 'intraday', entry.info.symbol, String(minute - minuteOfDay));
+    let steps = 0;
+    for (let m = 0; m <= minuteOfDay; m++) steps += rng.normal();
+    const stepVol = (INTRADAY_SHARE_OF_DAILY_VOL * totalVolatility(entry)) / Math.sqrt(MINUTES_PER_DAY);
+    const price = roundPrice(lastClose * Math.exp(stepVol * steps));
+    return {
+      symbol: entry.info.symbol,
+      price,
+      previousClose,
+      change: round(price - previousClose, 4),
+      changePercent: round(((price - previousClose) / previousClose) * 100, 4),
+      volume: Math.round((series.volume[lastIndex] * (minuteOfDay + 1)) / MINUTES_PER_DAY),
+      asOf: now.toISOString(),
+      currency: 'USD',
+    };
+  }
+
+  async getHistory(symbol: string, query: HistoryQuery): Promise<Bar[]> {
+    const entry = this.resolve(symbol);
+    const { series, lastIndex } = this.seriesAt(entry, this.clock());
+    const available = lastIndex + 1;
+    const count = Math.min(available, periodBars(query.period) ?? available);
+    const daily = toBars(series, available - count, available);
+    switch (query.interval) {
+      case '1d':
+        return daily;
+      case '1wk':
+        return aggregateWeekly(daily);
+      default: {
+        const unknown: never = query.interval;
+        throw new InvalidArgumentError(`Unsupported interval: ${String(unknown)}`);
+      }
+    }
+  }
+
+  async getInfo(symbol: string): Promise<SymbolInfo> {
+    return { ...this.resolve(symbol).info };
+  }
+
+  async listSymbols(market: string): Promise<SymbolInfo[]> {
+    return (this.markets.get(market.trim().toLowerCase()) ?? []).map((s) => ({ ...s.info }));
+  }
+
+  private resolve(symbol: string): SyntheticSymbol {
+    // Yahoo writes share classes with a dash (BRK-B), the S&P list with a dot (BRK.B).
+    const normalized = symbol.trim().toUpperCase().replace(/[-/]/g, '.');
+    const entry = this.universe.bySymbol.get(normalized);
+    if (!entry) throw new SymbolNotFoundError(normalized);
+    return entry;
+  }
+
+  private seriesAt(entry: SyntheticSymbol, now: Date): { series: DailySeries; lastIndex: number } {
+    const { calendar, lastIndex } = tradingPosition(now);
+    const key = `${entry.info.symbol}|${calendar.year}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = generateDailySeries(this.seed, entry, calendar);
+      this.series.set(key, series);
+    }
+    return { series, lastIndex };
+  }
+}
+
+/** Trading days per period; `undefined` for `max`. */
+function periodBars(period: HistoryPeriod): number | undefined {
+  switch (period) {
+    case '1mo':
+      return 21;
+    case '3mo':
+      return 63;
+    case '6mo':
+      return 126;
+    case '1y':
+      return 252;
+    case '2y':
+      return 504;
+    case '5y':
+      return 1260;
+    case 'max':
+      return undefined;
+    default: {
+      const unknown: never = period;
+      throw new InvalidArgumentError(`Unsupported period: ${String(unknown)}`);
+    }
+  }
+}
+
+function toBars(series: DailySeries, from: number, to: number): Bar[] {
+  const bars: Bar[] = new Array<Bar>(to - from);
+  for (let i = from; i < to; i++) {
+    bars[i - from] = {
+      date: series.dates[i],
+      open: series.open[i],
+      high: series.high[i],
+      low: series.low[i],
+      close: series.close[i],
+      volume: series.volume[i],
+    };
+  }
+  return bars;
+}
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
