@@ -1,6 +1,11 @@
 // Three projects so that `npm test` runs everything and each layer can run alone.
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/../test/support/quiet-logger.ts'],
+};
 
 module.exports = {
   testTimeout: 30_000,
