@@ -9,6 +9,7 @@ const common = {
 
 module.exports = {
   testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['<rootDir>/**/*.spec.ts'] },
     { ...common, displayName: 'integration', rootDir: 'test', testMatch: ['<rootDir>/integration/**/*.int-spec.ts'] },

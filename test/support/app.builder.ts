@@ -1,0 +1,21 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/bootstrap';
+
+const open: NestFastifyApplication[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((app) => app.close()));
+});
+
+/**
+ * The real app (same `createApp` as `main.ts`), initialised but not listening: requests go
+ * through Fastify's `inject`, so the whole Nest pipeline runs. Closed after each test.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  const prefix = `e2e${Math.random().toString(36).slice(2, 8)}:`;
+  const { app } = await createApp({ NODE_ENV: 'test', REDIS_ENABLED: 'false', REDIS_PREFIX: prefix, LOG_LEVEL: 'error', ...env });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  open.push(app);
+  return app;
+}
