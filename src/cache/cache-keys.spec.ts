@@ -229,10 +229,7 @@ describe(policyOfKey.name, () => {
     expect(policyOfKey(key)).toBe('default');
   });
 
-  // BUG: the doc says "or `default` for foreign keys", but any key with 3+ segments yields its
-  // second segment: 'session:user:42' -> 'user', a prefixed 'mc:v1:price:X' -> 'v1'. Foreign keys
-  // thus create arbitrary per-policy stats labels instead of `default`.
-  it.failing('gives `default` for a foreign key with three or more segments', () => {
+  it('gives `default` for a foreign key with three or more segments', () => {
     expect(policyOfKey('session:user:42')).toBe('default');
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PolicyName } from './cache-policies';
+import { POLICY_NAMES, type PolicyName } from './cache-policies';
 
 /**
  * Bumped whenever the shape of any cached value changes, so a deploy never reads an old value
@@ -20,7 +20,14 @@ export type CacheKey = string & { readonly [cacheKeyBrand]: true };
  * out of them, so keys of one policy can never collide with, or pattern-match into, another's.
  */
 function encodePart(part: string | number): string {
-  return encodeURIComponent(String(part)).replace(/\*/g, '%2A');
+  // Per code point, so a lone surrogate (which encodeURIComponent rejects) gets its own `%u` form,
+  // a form encodeURIComponent never produces, so it cannot collide with any other input.
+  let encoded = '';
+  for (const ch of String(part)) {
+    const code = ch.charCodeAt(0);
+    encoded += ch.length === 1 && code >= 0xd800 && code <= 0xdfff ? `%u${code.toString(16)}` : encodeURIComponent(ch);
+  }
+  return encoded.replace(/\*/g, '%2A');
 }
 
 /** Builds a key for `policy` from parts. Exported for policies that have no named builder yet. */
@@ -30,13 +37,16 @@ export function cacheKey(policy: PolicyName, ...parts: (string | number)[]): Cac
 
 /** The policy a key was built for (used for per-policy stats), or `default` for foreign keys. */
 export function policyOfKey(key: string): string {
-  const parts = key.split(':', 3);
-  return parts.length >= 3 ? parts[1] : 'default';
+  const [version, policy] = key.split(':', 3);
+  return version === `v${CACHE_SCHEMA_VERSION}` && (POLICY_NAMES as readonly string[]).includes(policy) ? policy : 'default';
 }
 
 /** Short stable hash of a normalized request (portfolio holdings, scan requests, indicator sets). */
 export function hashOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22);
+  return createHash('sha256')
+    .update(JSON.stringify(value) ?? 'undefined')
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 const sym = (symbol: string) => symbol.trim().toUpperCase();

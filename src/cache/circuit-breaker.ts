@@ -39,7 +39,8 @@ export class L2Guard {
   constructor(readonly options: L2GuardOptions) {
     this.breaker = new CircuitBreakerImpl((op: Operation) => op(), {
       timeout: options.timeoutMs,
-      errorThresholdPercentage: options.errorPercent,
+      // opossum opens strictly above its threshold; ours opens at `errorPercent` or more.
+      errorThresholdPercentage: options.errorPercent - 0.001,
       volumeThreshold: options.minRequests,
       rollingCountTimeout: options.windowMs,
       rollingCountBuckets: 10,

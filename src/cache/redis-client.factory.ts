@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { createClient, RESP_TYPES } from '@redis/client';
+import { createClient } from '@keyv/redis';
+import { RESP_TYPES } from '@redis/client';
 import type { RedisConnectionConfig } from '../config/cache.config';
 
 /**
- * Creates the node-redis v5 client the remote tier (and `@keyv/redis` users) share.
+ * Creates the node-redis v5 client of the remote tier, through `@keyv/redis`' re-export (its
+ * `createCluster`/`createSentinel` serve the other topologies). The tier drives the client
+ * itself rather than through the `KeyvRedis` adapter: the adapter's offline queue hangs on a
+ * dead Redis, its JSON serialization is lossy, and it has no pipelined MULTI or binary values.
  *
  * - `disableOfflineQueue`: while disconnected, commands fail at once instead of queueing
  *   until Redis returns (the hang that `createKeyv` shows in the research doc).

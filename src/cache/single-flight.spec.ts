@@ -83,11 +83,7 @@ describe(SingleFlight.name, () => {
     await expect(run.promise).rejects.toBe(failure);
   });
 
-  // BUG: when fn throws synchronously (a non-async factory), the `finally` inside the async wrapper
-  // runs before `inflight.set(key, promise)`, so the delete happens first and the settled, rejected
-  // promise stays in the map for good: `size` never returns to 0 and every later `run` on that key
-  // "joins" the old failure without calling fn again. (CacheStack only passes async methods today.)
-  it.failing('forgets the key after fn throws synchronously, so the next run calls fn again', async () => {
+  it('forgets the key after fn throws synchronously, so the next run calls fn again', async () => {
     const failing = (): Promise<number> => {
       throw new Error('sync boom');
     };

@@ -10,13 +10,10 @@ export class SingleFlight {
   run<T>(key: string, fn: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
     const existing = this.inflight.get(key);
     if (existing) return { promise: existing as Promise<T>, joined: true };
-    const promise = (async () => {
-      try {
-        return await fn();
-      } finally {
-        this.inflight.delete(key);
-      }
-    })();
+    // Deferred by one microtask so that even a synchronous throw settles after the key is registered.
+    const promise = Promise.resolve()
+      .then(fn)
+      .finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return { promise, joined: false };
   }

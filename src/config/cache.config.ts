@@ -62,7 +62,10 @@ const POLICY_ENV: Record<PolicyName, keyof EnvSchema> = {
 function redisUrl(env: EnvSchema): string {
   if (env.REDIS_URL) return env.REDIS_URL;
   const scheme = env.REDIS_TLS ? 'rediss' : 'redis';
-  return `${scheme}://${env.REDIS_HOST ?? '127.0.0.1'}:${env.REDIS_PORT ?? 6379}/${env.REDIS_DB ?? 0}`;
+  const host = env.REDIS_HOST ?? '127.0.0.1';
+  // IPv6 literals need brackets in a URL.
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${scheme}://${hostPart}:${env.REDIS_PORT ?? 6379}/${env.REDIS_DB ?? 0}`;
 }
 
 export function buildCacheConfig(env: EnvSchema): CacheConfig {

@@ -29,7 +29,6 @@ export class LocalTier {
     this.lru = new LRUCache<string, LocalEntry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      maxEntrySize: options.maxEntryBytes,
       sizeCalculation: (entry, key) => entry.bytes.length + key.length * 2 + ENTRY_OVERHEAD_BYTES,
       ttlAutopurge: false,
     });
@@ -42,7 +41,11 @@ export class LocalTier {
 
   set(key: string, entry: LocalEntry, now = Date.now()): void {
     const ttl = Math.min(entry.expiresAt - now, this.maxTtlMs);
-    if (ttl <= 0) return;
+    // A replaced value must not survive its replacement being refused.
+    if (ttl <= 0 || entry.bytes.length > this.options.maxEntryBytes) {
+      this.lru.delete(key);
+      return;
+    }
     this.lru.set(key, entry, { ttl: Math.ceil(ttl) });
   }
 
