@@ -1,5 +1,6 @@
 // Three projects so that `npm test` runs everything and each layer can run alone.
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
+// ts-jest transpiles only (isolatedModules): `npm run typecheck` is the type check.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: `${__dirname}/tsconfig.spec.json` }] };
 const common = {
   transform,
   testEnvironment: 'node',
