@@ -127,6 +127,28 @@ describe(CacheStack.name, () => {
     });
   });
 
+  describe('L1 bounds', () => {
+    it('stays within its entry and byte bounds under 100,000 distinct keys', async () => {
+      const { sut } = await new CacheBuilder().withL1Only().withL1({ maxEntries: 5_000, maxBytes: 1024 * 1024 }).build();
+      let maxEntries = 0;
+      let maxBytes = 0;
+      for (let i = 0; i < 100_000; i++) {
+        await sut.wrap('price', cacheKey('price', `S${i}`), () => ({ symbol: `S${i}`, price: i, bars: [1, 2, 3] }));
+        if (i % 1_000 === 999) {
+          const { l1 } = sut.stats();
+          maxEntries = Math.max(maxEntries, l1.entries);
+          maxBytes = Math.max(maxBytes, l1.bytes);
+        }
+      }
+
+      expect(maxEntries).toBeLessThanOrEqual(5_000);
+      expect(maxBytes).toBeLessThanOrEqual(1024 * 1024);
+      expect(maxEntries).toBeGreaterThan(1_000);
+      expect(await sut.get(cacheKey('price', 'S99999'))).toMatchObject({ price: 99_999 });
+      expect(await sut.get(cacheKey('price', 'S0'))).toBeUndefined();
+    });
+  });
+
   describe('grace (stale-while-revalidate)', () => {
     it('serves the stale value while exactly one background refresh runs', async () => {
       const { sut } = await new CacheBuilder().withL1Only().withClock(now).withPolicy('price', 1000, 10_000).build();
