@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CacheKeys, CacheService } from '../cache';
 import { SymbolNotFoundError } from '../common/errors';
 import type { BatchPricesResponse } from './market-data.dto';
-import type { Quote } from './market-data.types';
+import type { Bar, HistoryQuery, Quote, SymbolInfo } from './market-data.types';
 import { MarketDataProvider } from './providers/market-data.provider';
 
 /** Market data through the cache: the rules and the choice of policy live here. */
@@ -17,6 +17,25 @@ export class MarketDataService {
   getPrice(symbol: string): Promise<Quote> {
     const normalized = symbol.toUpperCase();
     return this.cache.wrap('price', CacheKeys.price(normalized), () => this.provider.getQuote(normalized));
+  }
+
+  /** Bars ascending by date. @throws SymbolNotFoundError */
+  getHistory(symbol: string, query: HistoryQuery): Promise<Bar[]> {
+    const normalized = symbol.toUpperCase();
+    return this.cache.wrap(this.historyPolicy(query), CacheKeys.history(normalized, query.interval, query.period), () =>
+      this.provider.getHistory(normalized, query),
+    );
+  }
+
+  /** @throws SymbolNotFoundError */
+  getInfo(symbol: string): Promise<SymbolInfo> {
+    const normalized = symbol.toUpperCase();
+    return this.cache.wrap('info', CacheKeys.info(normalized), () => this.provider.getInfo(normalized));
+  }
+
+  /** The symbols of a market; an unknown market is an empty list. */
+  listSymbols(market: string): Promise<SymbolInfo[]> {
+    return this.cache.wrap('tickers', CacheKeys.tickers(market), () => this.provider.listSymbols(market));
   }
 
   /** Cached quotes come from one MGET; only the misses reach the provider. */
@@ -35,5 +54,10 @@ export class MarketDataService {
       }),
     );
     return { prices: prices.filter(Boolean), unknown: unknown.sort() };
+  }
+
+  // Daily and weekly bars change once a day; only intraday intervals would use the short policy.
+  private historyPolicy(query: HistoryQuery): 'history' | 'historyIntraday' {
+    return query.interval === '1d' || query.interval === '1wk' ? 'history' : 'historyIntraday';
   }
 }
