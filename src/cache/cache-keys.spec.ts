@@ -74,7 +74,7 @@ const BUILDERS: [string, () => string, PolicyName, number][] = [
   ['prediction', () => CacheKeys.prediction('m-1.2', 'aapl', '2024-01-02'), 'prediction', 3],
   ['portfolio', () => CacheKeys.portfolio('h4sh'), 'portfolio', 1],
   ['scan', () => CacheKeys.scan('r3q', '2024-01-02'), 'scan', 2],
-  ['scanResult', () => CacheKeys.scanResult('aapl', '2024-01-02'), 'scan', 3],
+  ['scanResult', () => CacheKeys.scanResult('aapl', '2024-01-02', 'medium'), 'scan', 4],
   ['signals', () => CacheKeys.signals(), 'signals', 1],
   ['screening', () => CacheKeys.screening('2024-01-02'), 'screening', 1],
   ['http', () => CacheKeys.http('price', '/api/v1/market/prices/AAPL?x=1'), 'price', 2],
@@ -110,7 +110,7 @@ describe('CacheKeys', () => {
     expect(CacheKeys.history('AAPL', '1d', '1y')).toBe('v1:history:AAPL:1d:1y');
     expect(CacheKeys.indicators('AAPL', '1d', 'h')).toBe('v1:indicators:AAPL:1d:h');
     expect(CacheKeys.prediction('m1', 'AAPL', '2024-01-02')).toBe('v1:prediction:m1:AAPL:2024-01-02');
-    expect(CacheKeys.scanResult('AAPL', '2024-01-02')).toBe('v1:scan:result:AAPL:2024-01-02');
+    expect(CacheKeys.scanResult('AAPL', '2024-01-02', 'short')).toBe('v1:scan:result:AAPL:2024-01-02:short');
     expect(CacheKeys.signals()).toBe('v1:signals:active');
     expect(CacheKeys.tickers('SP500')).toBe('v1:tickers:sp500');
   });
@@ -122,7 +122,7 @@ describe('CacheKeys', () => {
     ['indicators', (s: string) => CacheKeys.indicators(s, '1d', 'h')],
     ['score', (s: string) => CacheKeys.score(s, 'short')],
     ['prediction', (s: string) => CacheKeys.prediction('m1', s, '2024-01-02')],
-    ['scanResult', (s: string) => CacheKeys.scanResult(s, '2024-01-02')],
+    ['scanResult', (s: string) => CacheKeys.scanResult(s, '2024-01-02', 'long')],
   ])('%s upper-cases and trims the symbol', (_, build) => {
     expect(build('  aapl \t')).toBe(build('AAPL'));
     expect(build('brk.b')).toBe(build('BRK.B'));

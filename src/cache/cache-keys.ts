@@ -63,7 +63,7 @@ export const CacheKeys = {
   prediction: (modelVersion: string, symbol: string, date: string) => cacheKey('prediction', modelVersion, sym(symbol), date),
   portfolio: (holdingsHash: string) => cacheKey('portfolio', holdingsHash),
   scan: (requestHash: string, date: string) => cacheKey('scan', requestHash, date),
-  scanResult: (symbol: string, date: string) => cacheKey('scan', 'result', sym(symbol), date),
+  scanResult: (symbol: string, date: string, horizon: string) => cacheKey('scan', 'result', sym(symbol), date, horizon),
   signals: () => cacheKey('signals', 'active'),
   screening: (date: string) => cacheKey('screening', date),
   /** An HTTP response cached by `HttpCacheInterceptor`, under the route's policy. */

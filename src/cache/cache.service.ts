@@ -45,6 +45,11 @@ export class CacheService {
     return (await this.stack.getMany<T>(keys)).map((result) => result?.value);
   }
 
+  /** `getMany` with each value's provenance (`l1` / `l2`), for callers that report cache hits. */
+  getManyWithMeta<T>(keys: readonly CacheKey[]): Promise<(CacheResult<T> | undefined)[]> {
+    return this.stack.getMany<T>(keys);
+  }
+
   /** Writes both tiers; resolves once L2 acknowledged or its deadline passed. */
   set<T>(policy: PolicyName, key: CacheKey, value: T, options?: WriteOptions<T>): Promise<void> {
     return this.stack.set(policy, key, value, options);
