@@ -1,4 +1,4 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { BoolVar, IntVar, SecondsVar } from './env.decorators';
 
 /**
@@ -64,6 +64,19 @@ export class EnvSchema {
   @IsOptional() @IsIn(['synthetic', 'csv', 'polygon', 'yahoo']) MARKET_DATA_PROVIDER?: string;
   @IntVar(0, 2 ** 31 - 1) SYNTHETIC_SEED?: number;
   @IntVar(10, 50_000) SYNTHETIC_UNIVERSE_SIZE?: number;
+  /** A `.csv`/`.csv.gz` file or a folder of them; the csv provider refuses to boot without it. */
+  @IsOptional() @IsString() MARKET_DATA_CSV_PATH?: string;
+  /** Secret: sent only as a Bearer header, never logged; the polygon provider refuses to boot without it. */
+  @IsOptional() @IsString() POLYGON_API_KEY?: string;
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'POLYGON_BASE_URL must be an http(s) URL' })
+  POLYGON_BASE_URL?: string;
+  /** Deadline of one upstream HTTP request (polygon, yahoo). */
+  @IntVar(50, 120_000) UPSTREAM_TIMEOUT_MS?: number;
+  /** Provider calls in flight at once, across all routes; more wait in a FIFO queue. */
+  @IntVar(1, 1024) UPSTREAM_MAX_CONCURRENCY?: number;
+  /** Retries after a 429/5xx (exponential back-off with jitter); 0 disables them. */
+  @IntVar(0, 10) UPSTREAM_MAX_RETRIES?: number;
 
   // --- Admin ---
   @IsOptional() @IsString() @MinLength(16) @MaxLength(256) ADMIN_API_KEY?: string;

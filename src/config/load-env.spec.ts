@@ -140,7 +140,13 @@ describe(buildAllConfig.name, () => {
     expect(sut.cache.policies.historyIntraday.ttlMs).toBe(3_600_000);
     expect(sut.cache.policies.http.ttlMs).toBe(60_000);
     expect(sut.cache.policies.default.ttlMs).toBe(3_600_000);
-    expect(sut.marketData).toEqual({ provider: 'synthetic', synthetic: { seed: 42, universeSize: 5000 } });
+    expect(sut.marketData).toEqual({
+      provider: 'synthetic',
+      synthetic: { seed: 42, universeSize: 5000 },
+      csv: { path: undefined },
+      polygon: { apiKey: undefined, baseUrl: 'https://api.polygon.io' },
+      upstream: { timeoutMs: 5000, maxConcurrency: 8, maxRetries: 3 },
+    });
   });
 
   it('uses the warn log level by default under NODE_ENV=test', () => {

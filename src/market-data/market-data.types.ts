@@ -29,8 +29,8 @@ export interface SymbolInfo {
   name: string;
   sector: string;
   industry: string;
-  /** USD. */
-  marketCap: number;
+  /** USD; `null` when the provider does not know it (never estimated, never a fake 0). */
+  marketCap: number | null;
   exchange: string;
   currency: string;
 }

@@ -24,9 +24,12 @@ export interface BuiltCache {
 const open: BuiltCache[] = [];
 
 // Registered once per test file that imports the builder: nothing built here outlives its test.
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((cache) => cache.close()));
-});
+// (Benchmarks import the builder outside Jest and close what they build themselves.)
+if (typeof afterEach === 'function') {
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((cache) => cache.close()));
+  });
+}
 
 /** Builds a `CacheService` the way `CacheModule` wires it, without Nest, for unit and integration tests. */
 export class CacheBuilder {

@@ -60,7 +60,7 @@ describe(SyntheticMarketDataProvider.name, () => {
 
     expect(all.length).toBeGreaterThanOrEqual(5000);
     expect(new Set(all.map((s) => s.symbol)).size).toBe(all.length);
-    expect(generated.every((s) => /^[A-Z]{3,5}$/.test(s.symbol) && s.name.length > 0 && s.marketCap > 0)).toBe(true);
+    expect(generated.every((s) => /^[A-Z]{3,5}$/.test(s.symbol) && s.name.length > 0 && (s.marketCap ?? 0) > 0)).toBe(true);
   });
 
   it('lists a sector by its kebab-case name and nothing for an unknown market', async () => {

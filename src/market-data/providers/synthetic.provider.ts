@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError, SymbolNotFoundError } from '../../common/errors';
-import type { Bar, HistoryPeriod, HistoryQuery, Quote, SymbolInfo } from '../market-data.types';
+import type { Bar, HistoryQuery, Quote, SymbolInfo } from '../market-data.types';
+import { periodBars } from './bar-windows';
 import { MarketDataProvider } from './market-data.provider';
 import { tradingPosition } from './synthetic-calendar';
 import { GICS_SECTORS, sectorSlug } from './synthetic-names';
@@ -118,30 +119,6 @@ export class SyntheticMarketDataProvider extends MarketDataProvider {
       this.series.set(key, series);
     }
     return { series, lastIndex };
-  }
-}
-
-/** Trading days per period; `undefined` for `max`. */
-function periodBars(period: HistoryPeriod): number | undefined {
-  switch (period) {
-    case '1mo':
-      return 21;
-    case '3mo':
-      return 63;
-    case '6mo':
-      return 126;
-    case '1y':
-      return 252;
-    case '2y':
-      return 504;
-    case '5y':
-      return 1260;
-    case 'max':
-      return undefined;
-    default: {
-      const unknown: never = period;
-      throw new InvalidArgumentError(`Unsupported period: ${String(unknown)}`);
-    }
   }
 }
 

@@ -1,0 +1,111 @@
+/**
+ * Universe scan, 5,000 symbols: cold, then warm (per-symbol records cached, new request), then
+ * repeated (whole answer cached), and warm from Redis with a cold L1 (a fresh replica). Run once on
+ * the synthetic provider and once against a local Polygon-format mock answering after 50 ms with
+ * at most 20 calls in flight. `npm run bench:scan`; writes the "Universe scan" section of docs/BENCHMARKS.md.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../src/bootstrap';
+import { SyntheticMarketDataProvider } from '../src/market-data/providers/synthetic.provider';
+import { PolygonMockServer } from '../test/support/polygon-mock.server';
+import { RedisServer } from '../test/support/redis-server';
+import { environment, table, writeSection } from './report';
+
+const UNIVERSE = 5_000;
+const MOCK_LATENCY_MS = 50;
+const MOCK_MAX_IN_FLIGHT = 20;
+// Daily bars the medium horizon reads (2y) plus margin; the mock keeps no more, to stay small.
+const MOCK_BARS = 560;
+
+interface Run {
+  ms: number;
+  scanned: number;
+  upstreamCalls: number;
+  servedFromCache: boolean;
+}
+
+async function post(url: string, body: object): Promise<Run> {
+  const started = performance.now();
+  const response = await fetch(`${url}/api/v1/scans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await response.json()) as { stats: { scanned: number; upstreamCalls: number }; servedFromCache: boolean };
+  if (!response.ok) throw new Error(`scan failed: ${response.status} ${JSON.stringify(json)}`);
+  return { ms: performance.now() - started, scanned: json.stats.scanned, upstreamCalls: json.stats.upstreamCalls, servedFromCache: json.servedFromCache };
+}
+
+async function listen(env: Record<string, string>): Promise<{ app: NestFastifyApplication; url: string }> {
+  const { app } = await createApp({ NODE_ENV: 'production', LOG_LEVEL: 'error', REDIS_PREFIX: `bench${Date.now()}:`, ...env });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+/**
+ * Cold, warm, repeated on one replica; then warm from L2 on a second replica with a cold L1.
+ * Upstream calls: as the service counts them, or, when given, as the upstream itself counted them.
+ */
+async function scenario(env: Record<string, string>, upstreamCounter?: () => number): Promise<Record<string, Run>> {
+  const request = { universe: 'all', limit: 50 };
+  const first = await listen(env);
+  const second = await listen(env);
+  const measured = async (url: string, body: object) => {
+    const before = upstreamCounter?.() ?? 0;
+    const run = await post(url, body);
+    if (upstreamCounter) run.upstreamCalls = upstreamCounter() - before;
+    return run;
+  };
+  const runs: Record<string, Run> = {};
+  runs.cold = await measured(first.url, request);
+  runs.warm = await measured(first.url, { ...request, limit: 51 });
+  runs.repeat = await measured(first.url, { ...request, limit: 51 });
+  runs.warmFromL2 = await measured(second.url, { ...request, limit: 52 });
+  await Promise.all([first.app.close(), second.app.close()]);
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const redis = await RedisServer.start();
+  const base = { REDIS_ENABLED: 'true', REDIS_URL: redis.url, SYNTHETIC_UNIVERSE_SIZE: String(UNIVERSE) };
+  try {
+    const synthetic = await scenario(base);
+
+    const mock = await PolygonMockServer.start({ latencyMs: MOCK_LATENCY_MS, maxInFlight: MOCK_MAX_IN_FLIGHT, apiKey: 'bench-key' });
+    const generator = new SyntheticMarketDataProvider({ seed: 42, universeSize: UNIVERSE });
+    for (const info of await generator.listSymbols('all')) {
+      const bars = await generator.getHistory(info.symbol, { interval: '1d', period: '5y' });
+      mock.setBars(info.symbol, bars.slice(-MOCK_BARS));
+    }
+    const polygonEnv = {
+      ...base,
+      MARKET_DATA_PROVIDER: 'polygon',
+      POLYGON_BASE_URL: mock.baseUrl,
+      POLYGON_API_KEY: 'bench-key',
+      UPSTREAM_MAX_CONCURRENCY: String(MOCK_MAX_IN_FLIGHT),
+    };
+    const polygon = await scenario(polygonEnv, () => mock.calls);
+    await mock.close();
+
+    const rows = [
+      ...Object.entries(synthetic).map(([name, r]) => ['synthetic', name, r.scanned, r.ms.toFixed(0), r.servedFromCache ? 'whole answer' : '-', r.upstreamCalls]),
+      ...Object.entries(polygon).map(([name, r]) => ['polygon mock', name, r.scanned, r.ms.toFixed(0), r.servedFromCache ? 'whole answer' : '-', r.upstreamCalls]),
+    ];
+    const speedup = (runs: Record<string, Run>) => (runs.cold.ms / runs.warm.ms).toFixed(0);
+    const body = [
+      `5,000 symbols, horizon medium, against a private redis-server; mock upstream: ${MOCK_LATENCY_MS} ms per call, ≤ ${MOCK_MAX_IN_FLIGHT} in flight (429 beyond).`,
+      '`warm` = new request (limit changed) over cached per-symbol records; `repeat` = same request again (whole answer cached); `warmFromL2` = a second replica with a cold L1 and the same Redis.',
+      '',
+      table(['provider', 'run', 'symbols', 'ms', 'cache', 'upstream calls'], rows),
+      '',
+      `Warm vs cold: synthetic ${speedup(synthetic)}x, polygon mock ${speedup(polygon)}x. Targets: warm ≤ 1,000 ms with 0 upstream calls; ≥ 50x faster than cold against the mock.`,
+      '',
+      environment(),
+    ].join('\n');
+    console.log(body);
+    writeSection('Universe scan', body);
+  } finally {
+    await redis.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
