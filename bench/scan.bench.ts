@@ -33,7 +33,7 @@ async function post(url: string, body: object): Promise<Run> {
 }
 
 async function listen(env: Record<string, string>): Promise<{ app: NestFastifyApplication; url: string }> {
-  const { app } = await createApp({ NODE_ENV: 'production', LOG_LEVEL: 'error', REDIS_PREFIX: `bench${Date.now()}:`, ...env });
+  const { app } = await createApp({ NODE_ENV: 'production', LOG_LEVEL: 'error', ...env });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
@@ -44,8 +44,10 @@ async function listen(env: Record<string, string>): Promise<{ app: NestFastifyAp
  */
 async function scenario(env: Record<string, string>, upstreamCounter?: () => number): Promise<Record<string, Run>> {
   const request = { universe: 'all', limit: 50 };
-  const first = await listen(env);
-  const second = await listen(env);
+  // Both replicas share one prefix (and so one L2), distinct from other scenarios'.
+  const shared = { ...env, REDIS_PREFIX: `bench${Date.now()}:` };
+  const first = await listen(shared);
+  const second = await listen(shared);
   const measured = async (url: string, body: object) => {
     const before = upstreamCounter?.() ?? 0;
     const run = await post(url, body);
