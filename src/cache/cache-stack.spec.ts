@@ -205,6 +205,56 @@ describe(CacheStack.name, () => {
     });
   });
 
+  describe('values computed from cached inputs', () => {
+    const outer = cacheKey('http', 'quote-page');
+
+    it('are never cached fresher than their inputs', async () => {
+      const { sut } = await new CacheBuilder().withL1Only().withClock(now).withPolicy('price', 1000, 0).withPolicy('http', 60_000, 0).build();
+      await sut.wrap('price', key, async () => 100);
+      clock += 400;
+
+      const page = await sut.wrapWithMeta('http', outer, async () => `price ${await sut.wrap('price', key, async () => 0)}`);
+
+      expect(page.staleAt).toBe(1_000_000 + 1000);
+    });
+
+    it('are served marked stale and not cached when an input was stale', async () => {
+      const { sut } = await new CacheBuilder().withL1Only().withClock(now).withPolicy('price', 1000, 60_000).build();
+      await sut.wrap('price', key, async () => 100);
+      clock += 1500;
+      const refresh = jest.fn(async () => {
+        throw new Error('upstream down');
+      });
+      const page = jest.fn(async () => `price ${await sut.wrap('price', key, refresh)}`);
+
+      const first = await sut.wrapWithMeta('http', outer, page);
+      const second = await sut.wrapWithMeta('http', outer, page);
+
+      expect(first).toMatchObject({ value: 'price 100', source: 'stale' });
+      expect(second.source).toBe('stale');
+      expect(page).toHaveBeenCalledTimes(2);
+    });
+  });
+
+  describe('nested layers with equal TTLs', () => {
+    it('refresh the inner value inside the outer background refresh, so the outer turns fresh', async () => {
+      const { sut } = await new CacheBuilder().withL1Only().withClock(now).withPolicy('price', 1000, 60_000).withPolicy('http', 1000, 60_000).build();
+      let version = 1;
+      const page = () => sut.wrapWithMeta('http', cacheKey('http', 'page'), async () => `v${await sut.wrap('price', key, async () => version)}`);
+      await page();
+      clock += 1500;
+      version = 2;
+
+      const stale = await page();
+      await tick();
+      await tick();
+      const after = await page();
+
+      expect(stale).toMatchObject({ value: 'v1', source: 'stale' });
+      expect(after).toMatchObject({ value: 'v2', source: 'l1' });
+    });
+  });
+
   describe('with a failing L2', () => {
     it('answers from the factory and L1 without throwing', async () => {
       const { sut } = await new CacheBuilder().withFailingL2().build();

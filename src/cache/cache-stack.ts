@@ -4,6 +4,7 @@ import { CorruptEntryError, decodeEntry, encodeEntry, entryState, type CacheEntr
 import type { CacheEvents } from './cache.events';
 import { policyOfKey } from './cache-keys';
 import type { PolicySettings, PolicyName } from './cache-policies';
+import { DependencyTracker, StaleInputsError } from './dependency-tracker';
 import { globToRegExp } from './glob';
 import { SingleFlight } from './single-flight';
 import type { LocalEntry, LocalTier } from './tiers/local-tier';
@@ -60,6 +61,7 @@ export class CacheStack {
   private readonly flights = new SingleFlight();
   private readonly refreshes = new SingleFlight();
   private readonly refreshBackoff = new LRUCache<string, true>({ max: 10_000, ttl: REFRESH_BACKOFF_MS });
+  private readonly dependencies = new DependencyTracker();
 
   constructor(
     readonly local: LocalTier,
@@ -74,12 +76,12 @@ export class CacheStack {
       const l1 = this.local.get(key);
       if (l1 && this.now() < l1.staleAt) {
         this.events.emit('hit', { policy: policyOfKey(key), tier: 'l1' });
-        return this.fromLocal<T>(l1, 'l1');
+        return this.tracked(this.fromLocal<T>(l1, 'l1'));
       }
     }
     const flight = this.flights.run(key, () => this.resolveSlow(policy, key, factory, options));
     if (flight.joined) this.events.emit('coalesced', { policy: policyOfKey(key) });
-    return flight.promise;
+    return this.tracked(await flight.promise);
   }
 
   /** A fresh value from L1 or L2 (backfilling L1), or a graced one with `allowStale`. */
@@ -88,12 +90,12 @@ export class CacheStack {
     const now = this.now();
     if (l1 && now < l1.staleAt) {
       this.events.emit('hit', { policy: policyOfKey(key), tier: 'l1' });
-      return this.fromLocal<T>(l1, 'l1');
+      return this.tracked(this.fromLocal<T>(l1, 'l1'));
     }
     const l2 = await this.readRemote<T>(key);
-    if (l2?.source === 'l2') return l2;
+    if (l2?.source === 'l2') return this.tracked(l2);
     const graced = l2 ?? (l1 ? this.fromLocal<T>(l1, 'stale') : undefined);
-    if (allowStale && graced) return graced;
+    if (allowStale && graced) return this.tracked(graced);
     this.events.emit('miss', { policy: policyOfKey(key) });
     return undefined;
   }
@@ -116,6 +118,7 @@ export class CacheStack {
       results[i] = found?.source === 'l2' ? found : undefined;
       if (!results[i]) this.events.emit('miss', { policy: policyOfKey(keys[i]) });
     }
+    for (const result of results) if (result) this.tracked(result);
     return results;
   }
 
@@ -166,7 +169,14 @@ export class CacheStack {
     const graced = newest(fromL2, l1 && this.now() < l1.expiresAt ? this.fromLocal<T>(l1, 'stale') : undefined);
     if (graced) {
       const backingOff = this.refreshBackoff.has(key);
-      if (!backingOff) this.refreshInBackground(policy, key, factory, options, graced.value);
+      if (!backingOff && this.dependencies.inBackgroundRefresh()) {
+        const refresh = this.refreshes.run(key, () => this.runFactory(policy, key, factory, options, graced.value, true));
+        const refreshed = await refresh.promise.catch(() => {
+          this.refreshBackoff.set(key, true);
+          return undefined;
+        });
+        if (refreshed) return refreshed;
+      } else if (!backingOff) this.refreshInBackground(policy, key, factory, options, graced.value);
       this.events.emit('stale', { policy: policyOfKey(key), reason: backingOff ? 'factory-error' : 'refreshing' });
       return graced;
     }
@@ -195,29 +205,43 @@ export class CacheStack {
     const ctx: FactoryContext<T> = { stale, setTtl: (ms) => (ttlOverride = ms), skipCache: () => (skip = true) };
     const started = performance.now();
     let value: T;
+    let inputs: { staleAt: number; stale: boolean };
     try {
-      value = await factory(ctx);
+      ({ value, frame: inputs } = await this.dependencies.run(() => factory(ctx), background));
+      if (inputs.stale && background) throw new StaleInputsError(key);
     } catch (error) {
       this.events.emit('factory', { policy: policyOfKey(key), durationMs: performance.now() - started, ok: false, background });
       throw error;
     }
     this.events.emit('factory', { policy: policyOfKey(key), durationMs: performance.now() - started, ok: true, background });
     this.refreshBackoff.delete(key);
-    const resolved = ttlOverride === undefined ? options : { ...options, ttlMs: ttlOverride };
-    if (skip) {
-      const now = this.now();
-      return { value, source: 'factory', createdAt: now, staleAt: now, expiresAt: now };
-    }
-    const write = this.store(policy, key, value, resolved);
+    const now = this.now();
+    // Built from stale inputs: answer, marked stale, but do not cache it as fresh.
+    if (inputs.stale) return { value, source: 'stale', createdAt: now, staleAt: now, expiresAt: now };
+    if (skip) return { value, source: 'factory', createdAt: now, staleAt: now, expiresAt: now };
+    const ttlMs = this.ttlOf(policy, value, ttlOverride ?? options.ttlMs);
+    // Never fresher than the cached inputs it was computed from.
+    const cappedTtl = Math.min(ttlMs, inputs.staleAt - now);
+    if (cappedTtl <= 0) return { value, source: 'factory', createdAt: now, staleAt: now, expiresAt: now };
+    const write = this.store(policy, key, value, { ...options, ttlMs: cappedTtl });
     // Not awaited: a slow or frozen Redis must not delay the answer; the write is bounded and never throws.
     void this.remote?.setMany([write]);
     return { value, source: 'factory', createdAt: write.createdAt, staleAt: write.staleAt, expiresAt: write.expiresAt };
   }
 
   /** Encodes and writes L1; returns the L2 write for the caller to send. */
+  private ttlOf<T>(policy: PolicyName, value: T, ttl: WriteOptions<T>['ttlMs']): number {
+    return typeof ttl === 'function' ? ttl(value) : (ttl ?? this.policies[policy].ttlMs);
+  }
+
+  private tracked<T>(result: CacheResult<T>): CacheResult<T> {
+    this.dependencies.record(result);
+    return result;
+  }
+
   private store<T>(policy: PolicyName, key: string, value: T, options: WriteOptions<T>): RemoteWrite & CacheEntry<T> {
     const table = this.policies[policy];
-    const ttlMs = typeof options.ttlMs === 'function' ? options.ttlMs(value) : (options.ttlMs ?? table.ttlMs);
+    const ttlMs = this.ttlOf(policy, value, options.ttlMs);
     const graceMs = options.graceMs ?? table.graceMs;
     const createdAt = this.now();
     const entry: CacheEntry<T> = {
