@@ -6,6 +6,7 @@ import { policyOfKey } from './cache-keys';
 import type { PolicySettings, PolicyName } from './cache-policies';
 import { DependencyTracker, StaleInputsError } from './dependency-tracker';
 import { globToRegExp } from './glob';
+import { HotKeys } from './hot-keys';
 import { SingleFlight } from './single-flight';
 import type { LocalEntry, LocalTier } from './tiers/local-tier';
 import type { RemoteTier, RemoteWrite } from './tiers/remote-tier';
@@ -62,6 +63,8 @@ export class CacheStack {
   private readonly refreshes = new SingleFlight();
   private readonly refreshBackoff = new LRUCache<string, true>({ max: 10_000, ttl: REFRESH_BACKOFF_MS });
   private readonly dependencies = new DependencyTracker();
+  /** The most requested keys, and how to recompute them (refresh-ahead, admin stats). */
+  readonly hotKeys: HotKeys;
 
   constructor(
     readonly local: LocalTier,
@@ -69,10 +72,13 @@ export class CacheStack {
     private readonly policies: Record<PolicyName, PolicySettings>,
     readonly events: CacheEvents,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.hotKeys = new HotKeys(10_000, 2_000, now);
+  }
 
   async getOrSet<T>(policy: PolicyName, key: string, factory: Factory<T>, options: WrapOptions<T> = {}): Promise<CacheResult<T>> {
     if (!options.forceRefresh) {
+      this.hotKeys.record(key, { policy, factory: factory as Factory<unknown>, options: options as WrapOptions<unknown> });
       const l1 = this.local.get(key);
       if (l1 && this.now() < l1.staleAt) {
         this.events.emit('hit', { policy: policyOfKey(key), tier: 'l1' });
@@ -86,6 +92,7 @@ export class CacheStack {
 
   /** A fresh value from L1 or L2 (backfilling L1), or a graced one with `allowStale`. */
   async get<T>(key: string, allowStale = false): Promise<CacheResult<T> | undefined> {
+    this.hotKeys.record(key);
     const l1 = this.local.get(key);
     const now = this.now();
     if (l1 && now < l1.staleAt) {

@@ -1,5 +1,6 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
+import { CacheAdminService } from './cache-admin.service';
 import { CacheEvents } from './cache.events';
 import { CACHE_MODULE_OPTIONS, ConfigurableCacheModule, type CacheModuleOptions } from './cache.module-definition';
 import { CacheInvalidationInterceptor } from './cache-invalidation.interceptor';
@@ -29,10 +30,11 @@ import { LocalTier } from './tiers/local-tier';
     },
     { provide: CacheStats, inject: [CacheEvents], useFactory: (events: CacheEvents) => new CacheStats(events) },
     CacheService,
+    CacheAdminService,
     HttpCacheInterceptor,
     CacheInvalidationInterceptor,
     { provide: CACHE_MANAGER, inject: [CacheStack], useFactory: createNestCacheManager },
   ],
-  exports: [CacheService, HttpCacheInterceptor, CacheInvalidationInterceptor, CACHE_MANAGER, RedisConnection],
+  exports: [CacheService, CacheAdminService, HttpCacheInterceptor, CacheInvalidationInterceptor, CACHE_MANAGER, RedisConnection],
 })
 export class CacheModule extends ConfigurableCacheModule {}

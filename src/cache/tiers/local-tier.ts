@@ -62,6 +62,24 @@ export class LocalTier {
     return dropped;
   }
 
+  /** Keys accepted by `matches`, in LRU order (most recent first), from `offset`, at most `count`. */
+  keys(matches: (key: string) => boolean, offset: number, count: number): { keys: string[]; next: number | undefined } {
+    const keys: string[] = [];
+    let index = 0;
+    for (const key of this.lru.keys()) {
+      if (!matches(key)) continue;
+      if (index++ < offset) continue;
+      if (keys.length === count) return { keys, next: offset + count };
+      keys.push(key);
+    }
+    return { keys, next: undefined };
+  }
+
+  /** Remaining hard lifetime of a key in ms, or undefined when L1 does not hold it. */
+  remainingMs(key: string): number | undefined {
+    return this.lru.has(key) ? this.lru.getRemainingTTL(key) : undefined;
+  }
+
   /** Caps L1 lifetimes (e.g. while the invalidation bus is down) so staleness stays bounded. */
   setMaxTtl(ms: number): void {
     this.maxTtlMs = ms;

@@ -112,6 +112,39 @@ export class RemoteTier {
     return deleted;
   }
 
+  /** One SCAN page of logical keys matching `pattern` inside the prefix; cursor '0' ends. */
+  async scanKeys(pattern: string, cursor: string, count: number): Promise<{ keys: string[]; cursor: string } | undefined> {
+    const page = await this.run('scan', undefined, () => this.client.scan(cursor, { MATCH: this.prefix + pattern, COUNT: count }));
+    if (!page) return undefined;
+    return { keys: page.keys.map((k) => String(k).slice(this.prefix.length)), cursor: String(page.cursor) };
+  }
+
+  /** Keys under the prefix, counted with SCAN up to `cap` (the count is a lower bound when capped). */
+  async countKeys(cap: number): Promise<{ count: number; capped: boolean } | undefined> {
+    let count = 0;
+    let cursor = '0';
+    do {
+      const page = await this.scanKeys('*', cursor, BATCH * 2);
+      if (!page) return undefined;
+      count += page.keys.length;
+      cursor = page.cursor;
+    } while (cursor !== '0' && count < cap);
+    return { count, capped: cursor !== '0' };
+  }
+
+  /** Server facts for operators: version, role, memory; never the connection URL. */
+  async serverInfo(): Promise<Record<string, string> | undefined> {
+    const text = await this.run('info', undefined, () => this.client.info());
+    if (text === undefined) return undefined;
+    const wanted = ['redis_version', 'redis_mode', 'role', 'used_memory', 'used_memory_human', 'maxmemory', 'maxmemory_policy', 'connected_clients', 'uptime_in_seconds'];
+    const fields: Record<string, string> = {};
+    for (const line of String(text).split('\r\n')) {
+      const [name, value] = line.split(':', 2);
+      if (wanted.includes(name)) fields[name] = value;
+    }
+    return fields;
+  }
+
   /** Deletes the keys a tag indexes, and the index; returns the logical keys deleted. */
   async invalidateTag(tag: string): Promise<string[] | undefined> {
     const index = this.prefix + tagIndexKey(tag);

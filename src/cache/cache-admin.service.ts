@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache.module-definition';
+import { CacheStack } from './cache-stack';
+import { globToRegExp } from './glob';
+import type { HotKey } from './hot-keys';
+import { refreshAhead, type RefreshAheadOptions } from './refresh-ahead';
+import { RedisConnection } from './redis-connection';
+
+/** A page of keys: from Redis (SCAN cursor) or, when Redis is unavailable, from L1 (offset cursor). */
+export interface KeyPage {
+  source: 'redis' | 'memory';
+  keys: string[];
+  /** Pass back to continue; '0' when the listing is complete. */
+  cursor: string;
+}
+
+export interface BackendInfo {
+  backend: 'redis' | 'memory';
+  breaker: string;
+  prefix: string;
+  redis?: { server: Record<string, string>; keysUnderPrefix: number; keysCountCapped: boolean };
+}
+
+// Counting keys under the prefix SCANs; stop early on huge databases and say so.
+const KEY_COUNT_CAP = 200_000;
+
+/**
+ * Operator verbs over the cache (the admin API and the warmer use them; features use
+ * `CacheService`). Every pattern is applied inside `REDIS_PREFIX`, so nothing outside it can be
+ * listed or touched.
+ */
+@Injectable()
+export class CacheAdminService {
+  constructor(
+    private readonly stack: CacheStack,
+    private readonly connection: RedisConnection,
+    @Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions,
+  ) {}
+
+  /** One page of keys matching a Redis glob (inside the prefix); `count` is a SCAN hint. */
+  async listKeys(pattern: string, cursor: string, count: number): Promise<KeyPage> {
+    const remote = this.connection.remote;
+    if (remote?.available && /^\d+$/.test(cursor)) {
+      const page = await remote.scanKeys(pattern, cursor, count);
+      if (page) return { source: 'redis', ...page };
+    }
+    const regex = globToRegExp(pattern);
+    const offset = /^\d+$/.test(cursor) ? Number(cursor) : 0;
+    const { keys, next } = this.stack.local.keys((key) => regex.test(key), offset, count);
+    return { source: 'memory', keys, cursor: next === undefined ? '0' : String(next) };
+  }
+
+  /** Remaining lifetime in each tier, ms (undefined: not held there, or Redis unavailable). */
+  async ttl(key: string): Promise<{ key: string; l1Ms?: number; l2Ms?: number }> {
+    const l1Ms = this.stack.local.remainingMs(key);
+    const l2 = await this.connection.remote?.pttl(key);
+    return { key, l1Ms, l2Ms: l2 !== undefined && l2 >= 0 ? l2 : undefined };
+  }
+
+  async info(): Promise<BackendInfo> {
+    const remote = this.connection.remote;
+    const base = { breaker: this.connection.breakerState, prefix: this.options.prefix };
+    if (!remote?.available) return { backend: 'memory', ...base };
+    const [server, counted] = await Promise.all([remote.serverInfo(), remote.countKeys(KEY_COUNT_CAP)]);
+    if (!server || !counted) return { backend: 'memory', ...base };
+    return { backend: 'redis', ...base, redis: { server, keysUnderPrefix: counted.count, keysCountCapped: counted.capped } };
+  }
+
+  /** The most requested keys (recent window), most requested first. */
+  topKeys(limit: number): HotKey[] {
+    return this.stack.hotKeys.top(limit);
+  }
+
+  /** One refresh-ahead pass over hot keys about to go stale; returns how many were refreshed. */
+  refreshAhead(options: RefreshAheadOptions): Promise<number> {
+    return refreshAhead(this.stack, options, this.options.now?.() ?? Date.now());
+  }
+}
