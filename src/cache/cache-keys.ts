@@ -62,6 +62,8 @@ export const CacheKeys = {
   score: (symbol: string, horizon: string) => cacheKey('score', sym(symbol), horizon),
   prediction: (modelVersion: string, symbol: string, date: string) => cacheKey('prediction', modelVersion, sym(symbol), date),
   portfolio: (holdingsHash: string) => cacheKey('portfolio', holdingsHash),
+  /** A sector's best-scored names (portfolio suggestions); lower-case `leaders` cannot clash with a symbol's score key. */
+  sectorLeaders: (market: string, sector: string, horizon: string) => cacheKey('score', 'leaders', market.toLowerCase(), sector, horizon),
   scan: (requestHash: string, date: string) => cacheKey('scan', requestHash, date),
   scanResult: (symbol: string, date: string, horizon: string) => cacheKey('scan', 'result', sym(symbol), date, horizon),
   signals: () => cacheKey('signals', 'active'),

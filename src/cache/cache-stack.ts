@@ -5,6 +5,7 @@ import type { CacheEvents } from './cache.events';
 import { policyOfKey } from './cache-keys';
 import type { PolicySettings, PolicyName } from './cache-policies';
 import { DependencyTracker, StaleInputsError } from './dependency-tracker';
+import type { DistributedLock } from './distributed-lock';
 import { globToRegExp } from './glob';
 import { HotKeys } from './hot-keys';
 import { SingleFlight } from './single-flight';
@@ -72,6 +73,7 @@ export class CacheStack {
     private readonly policies: Record<PolicyName, PolicySettings>,
     readonly events: CacheEvents,
     private readonly now: () => number = Date.now,
+    private readonly lock?: DistributedLock,
   ) {
     this.hotKeys = new HotKeys(10_000, 2_000, now);
   }
@@ -188,6 +190,30 @@ export class CacheStack {
       return graced;
     }
     this.events.emit('miss', { policy: policyOfKey(key) });
+    return this.lock ? this.runUnderLease(policy, key, factory, options) : this.runFactory(policy, key, factory, options, undefined, false);
+  }
+
+  /** A cold miss across replicas: one computes under a Redis lease, the others wait for its value in L2. */
+  private async runUnderLease<T>(policy: PolicyName, key: string, factory: Factory<T>, options: WrapOptions<T>): Promise<CacheResult<T>> {
+    const lock = this.lock!;
+    const lease = await lock.acquire(key);
+    if (lease.held) {
+      try {
+        return await this.runFactory(policy, key, factory, options, undefined, false, true);
+      } finally {
+        void lock.release(key, lease.token);
+      }
+    }
+    if (lease.busy) {
+      const fromHolder = await lock.waitFor(key, async () => {
+        const found = await this.readRemote<T>(key);
+        return found?.source === 'l2' ? found : undefined;
+      });
+      if (fromHolder) {
+        this.events.emit('coalesced', { policy: policyOfKey(key) });
+        return fromHolder;
+      }
+    }
     return this.runFactory(policy, key, factory, options, undefined, false);
   }
 
@@ -206,6 +232,7 @@ export class CacheStack {
     options: WrapOptions<T>,
     stale: T | undefined,
     background: boolean,
+    awaitRemoteWrite = false,
   ): Promise<CacheResult<T>> {
     let ttlOverride: number | undefined;
     let skip = false;
@@ -231,8 +258,10 @@ export class CacheStack {
     const cappedTtl = Math.min(ttlMs, inputs.staleAt - now);
     if (cappedTtl <= 0) return { value, source: 'factory', createdAt: now, staleAt: now, expiresAt: now };
     const write = this.store(policy, key, value, { ...options, ttlMs: cappedTtl });
-    // Not awaited: a slow or frozen Redis must not delay the answer; the write is bounded and never throws.
-    void this.remote?.setMany([write]);
+    // Not awaited (unless a lease holder must publish before releasing): a slow or frozen Redis must
+    // not delay the answer; the write is bounded and never throws.
+    const remoteWrite = this.remote?.setMany([write]);
+    if (awaitRemoteWrite) await remoteWrite;
     return { value, source: 'factory', createdAt: write.createdAt, staleAt: write.staleAt, expiresAt: write.expiresAt };
   }
 

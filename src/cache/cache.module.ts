@@ -1,5 +1,6 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { CacheAdminService } from './cache-admin.service';
 import { CacheEvents } from './cache.events';
 import { CACHE_MODULE_OPTIONS, ConfigurableCacheModule, type CacheModuleOptions } from './cache.module-definition';
@@ -10,6 +11,7 @@ import { CacheService } from './cache.service';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
 import { createNestCacheManager } from './nest-cache-manager.store';
 import { RedisConnection } from './redis-connection';
+import { RedisHealthIndicator } from './redis.health';
 import { LocalTier } from './tiers/local-tier';
 
 /**
@@ -18,6 +20,8 @@ import { LocalTier } from './tiers/local-tier';
  * registered over the same stack for Nest-style code.
  */
 @Module({
+  // For HealthIndicatorService, which RedisHealthIndicator reports through.
+  imports: [TerminusModule],
   providers: [
     CacheEvents,
     { provide: LocalTier, inject: [CACHE_MODULE_OPTIONS], useFactory: (o: CacheModuleOptions) => new LocalTier(o.l1) },
@@ -26,15 +30,16 @@ import { LocalTier } from './tiers/local-tier';
       provide: CacheStack,
       inject: [LocalTier, RedisConnection, CACHE_MODULE_OPTIONS, CacheEvents],
       useFactory: (local: LocalTier, redis: RedisConnection, o: CacheModuleOptions, events: CacheEvents) =>
-        new CacheStack(local, redis.remote, o.policies, events, o.now),
+        new CacheStack(local, redis.remote, o.policies, events, o.now, redis.lock),
     },
     { provide: CacheStats, inject: [CacheEvents], useFactory: (events: CacheEvents) => new CacheStats(events) },
     CacheService,
     CacheAdminService,
     HttpCacheInterceptor,
     CacheInvalidationInterceptor,
+    RedisHealthIndicator,
     { provide: CACHE_MANAGER, inject: [CacheStack], useFactory: createNestCacheManager },
   ],
-  exports: [CacheService, CacheAdminService, HttpCacheInterceptor, CacheInvalidationInterceptor, CACHE_MANAGER, RedisConnection],
+  exports: [CacheService, CacheAdminService, HttpCacheInterceptor, CacheInvalidationInterceptor, CACHE_MANAGER, RedisConnection, RedisHealthIndicator],
 })
 export class CacheModule extends ConfigurableCacheModule {}

@@ -15,4 +15,6 @@ export { Cached } from './decorators/cached.decorator';
 export { InvalidateCache, type InvalidateCacheSpec } from './decorators/invalidate-cache.decorator';
 export { HttpCacheInterceptor } from './http-cache.interceptor';
 export { RedisConnection } from './redis-connection';
+export { RedisHealthIndicator } from './redis.health';
+export { SingleFlight } from './single-flight';
 export { X_CACHE_HEADER, X_CACHE_VALUES } from './cache.constants';

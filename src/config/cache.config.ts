@@ -39,6 +39,15 @@ export interface CacheConfig {
     /** @default 10000 */ windowMs: number;
     /** How long it stays open before one half-open probe. @default 5000 */ openMs: number;
   };
+  bus: {
+    /** Publish writes/invalidations so other replicas drop their L1 copy. @default true */ enabled: boolean;
+    /** L1 lifetime cap while the bus is down. @default 5000 */ downTtlMs: number;
+  };
+  lock: {
+    /** One factory run per cold key across replicas (Redis lease). @default true */ enabled: boolean;
+    /** @default 10000 */ leaseMs: number;
+    /** How long other replicas wait for the holder's value. @default 5000 */ waitMs: number;
+  };
   policies: Record<PolicyName, PolicySettings>;
 }
 
@@ -99,6 +108,8 @@ export function buildCacheConfig(env: EnvSchema): CacheConfig {
       windowMs: env.CACHE_BREAKER_WINDOW_MS ?? 10_000,
       openMs: env.CACHE_BREAKER_OPEN_MS ?? 5_000,
     },
+    bus: { enabled: env.CACHE_BUS_ENABLED ?? true, downTtlMs: env.CACHE_BUS_DOWN_L1_TTL_MS ?? 5_000 },
+    lock: { enabled: env.CACHE_LOCK_ENABLED ?? true, leaseMs: env.CACHE_LOCK_LEASE_MS ?? 10_000, waitMs: env.CACHE_LOCK_WAIT_MS ?? 5_000 },
     policies: buildPolicies(ttl, env.CACHE_GRACE_PERCENT ?? DEFAULT_GRACE_PERCENT),
   };
 }

@@ -83,9 +83,10 @@ export class CacheBuilder {
     const options: CacheModuleOptions = buildCacheConfig(validateEnv({ REDIS_PREFIX: this.prefix, ...this.env }));
     this.tweaks.forEach((tweak) => tweak(options));
     const events = new CacheEvents();
-    const connection = new RedisConnection(options, events);
+    const local = new LocalTier(options.l1);
+    const connection = new RedisConnection(options, events, local);
     connection.onModuleInit();
-    const stack = new CacheStack(new LocalTier(options.l1), connection.remote, options.policies, events, options.now);
+    const stack = new CacheStack(local, connection.remote, options.policies, events, options.now, connection.lock);
     const sut = new CacheService(stack, new CacheStats(events), connection, options);
     const built: BuiltCache = { sut, stack, events, connection, options, prefix: options.prefix, close: () => connection.onModuleDestroy() };
     open.push(built);

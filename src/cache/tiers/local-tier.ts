@@ -85,6 +85,13 @@ export class LocalTier {
     this.maxTtlMs = ms;
   }
 
+  /** Shortens the remaining lifetime of every held entry to at most `ms`. */
+  capTtl(ms: number): void {
+    for (const [key, entry] of this.lru.entries()) {
+      if (this.lru.getRemainingTTL(key) > ms) this.lru.set(key, entry, { ttl: ms });
+    }
+  }
+
   clear(): void {
     this.lru.clear();
   }

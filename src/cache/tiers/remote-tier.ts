@@ -14,6 +14,7 @@ export interface RemoteWrite {
 
 // Keys per UNLINK and per SCAN page: large enough to be cheap, small enough not to block Redis.
 const BATCH = 500;
+const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
  * L2: Redis through one node-redis client. Every call goes through `L2Guard` (deadline +
@@ -157,6 +158,30 @@ export class RemoteTier {
     }
     await this.run('unlink', undefined, () => this.client.unlink(index));
     return keys.map((k) => k.slice(this.prefix.length));
+  }
+
+  /** `SET key token NX PX ttl`: true when acquired, false when someone holds it, undefined when Redis is unavailable. */
+  async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
+    const reply = await this.run('lease', undefined, () =>
+      this.client.set(this.prefix + key, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
+    );
+    return reply === undefined ? undefined : reply !== null;
+  }
+
+  /** Deletes a lease only if `token` still owns it (a late holder must not free someone else's). */
+  async releaseLease(key: string, token: string): Promise<void> {
+    await this.run('lease', undefined, () =>
+      this.client.eval(RELEASE_IF_OWNER, { keys: [this.prefix + key], arguments: [token] }),
+    );
+  }
+
+  async exists(key: string): Promise<boolean | undefined> {
+    const reply = await this.run('exists', undefined, () => this.client.exists(this.prefix + key));
+    return reply === undefined ? undefined : reply > 0;
+  }
+
+  async publish(channel: string, message: string): Promise<boolean> {
+    return (await this.run('publish', undefined, () => this.client.publish(this.prefix + channel, message))) !== undefined;
   }
 
   /** Round trip in ms, or undefined when Redis does not answer within the deadline. */
