@@ -43,6 +43,14 @@ export class EnvSchema {
   @IntVar(100, 600_000) CACHE_BREAKER_WINDOW_MS?: number;
   @IntVar(50, 600_000) CACHE_BREAKER_OPEN_MS?: number;
 
+  // --- Across replicas: invalidation bus and stampede lease ---
+  @BoolVar() CACHE_BUS_ENABLED?: boolean;
+  /** L1 lifetime cap while the bus is down (missed invalidations stay bounded). */
+  @IntVar(100, 3_600_000) CACHE_BUS_DOWN_L1_TTL_MS?: number;
+  @BoolVar() CACHE_LOCK_ENABLED?: boolean;
+  @IntVar(100, 600_000) CACHE_LOCK_LEASE_MS?: number;
+  @IntVar(0, 600_000) CACHE_LOCK_WAIT_MS?: number;
+
   // --- Policy TTLs and grace periods, seconds ---
   @SecondsVar() CACHE_PRICE_TTL?: number;
   @SecondsVar() CACHE_HISTORY_TTL?: number;
