@@ -1,0 +1,76 @@
+import { CorruptEntryError, decodeEntry, encodeEntry, entryState, type CacheEntry } from './cache-entry';
+import type { CacheEvents } from './cache.events';
+import { policyOfKey } from './cache-keys';
+import type { PolicyName, PolicySettings } from './cache-policies';
+import type { CacheResult, CacheSource, WriteOptions } from './cache.types';
+import type { LocalEntry, LocalTier } from './tiers/local-tier';
+import type { RemoteTier, RemoteWrite } from './tiers/remote-tier';
+
+/**
+ * Moving entries between the tiers: encoding a value into an entry (L1 at once, L2 write
+ * returned to the caller), accepting bytes read from L2 (validate, backfill L1 with the entry's
+ * own clock so its remaining lifetime is kept), and decoding L1 entries.
+ */
+export class TierIO {
+  constructor(
+    readonly local: LocalTier,
+    readonly remote: RemoteTier | undefined,
+    private readonly policies: Record<PolicyName, PolicySettings>,
+    private readonly events: CacheEvents,
+    private readonly now: () => number,
+  ) {}
+
+  ttlOf<T>(policy: PolicyName, value: T, ttl: WriteOptions<T>['ttlMs']): number {
+    return typeof ttl === 'function' ? ttl(value) : (ttl ?? this.policies[policy].ttlMs);
+  }
+
+  /** Encodes and writes L1; returns the L2 write for the caller to send. */
+  store<T>(policy: PolicyName, key: string, value: T, options: WriteOptions<T>): RemoteWrite & CacheEntry<T> {
+    const table = this.policies[policy];
+    const ttlMs = this.ttlOf(policy, value, options.ttlMs);
+    const graceMs = options.graceMs ?? table.graceMs;
+    const createdAt = this.now();
+    const entry: CacheEntry<T> = {
+      value,
+      createdAt,
+      staleAt: createdAt + ttlMs,
+      expiresAt: createdAt + ttlMs + graceMs,
+      tags: [...table.tags, ...(options.tags ?? [])],
+    };
+    const bytes = encodeEntry(entry);
+    this.local.set(key, { ...entry, bytes }, createdAt);
+    this.events.emit('written', { keys: [key] });
+    return { ...entry, key, bytes, ttlMs: ttlMs + graceMs };
+  }
+
+  /** Reads L2; a fresh or graced entry backfills L1 with its remaining lifetime. */
+  async readRemote<T>(key: string): Promise<CacheResult<T> | undefined> {
+    if (!this.remote) return undefined;
+    return this.acceptRemote<T>(key, await this.remote.get(key));
+  }
+
+  acceptRemote<T>(key: string, bytes: Buffer | undefined): CacheResult<T> | undefined {
+    if (!bytes) return undefined;
+    let entry: CacheEntry<T>;
+    try {
+      entry = decodeEntry<T>(bytes);
+    } catch (error) {
+      if (!(error instanceof CorruptEntryError)) throw error;
+      // A foreign or corrupt value is a miss, and is removed so it cannot keep failing.
+      this.events.emit('l2Error', { operation: 'decode', kind: 'corrupt' });
+      void this.remote?.delete([key]);
+      return undefined;
+    }
+    const now = this.now();
+    const state = entryState(entry, now);
+    if (state === 'expired') return undefined;
+    this.local.set(key, { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes }, now);
+    if (state === 'fresh') this.events.emit('hit', { policy: policyOfKey(key), tier: 'l2' });
+    return { ...entry, source: state === 'fresh' ? 'l2' : 'stale' };
+  }
+
+  fromLocal<T>(entry: LocalEntry, source: CacheSource): CacheResult<T> {
+    const { value } = decodeEntry<T>(entry.bytes);
+    return { value, source, createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt };
+  }
+}
