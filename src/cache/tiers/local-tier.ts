@@ -56,7 +56,8 @@ export class LocalTier {
   /** Drops every key `matches` accepts (pattern and tag invalidation); returns how many. */
   deleteWhere(matches: (key: string, entry: LocalEntry) => boolean): number {
     let dropped = 0;
-    for (const [key, entry] of this.lru.entries()) {
+    // A snapshot: deleting during a live iteration can make lru-cache revisit entries.
+    for (const [key, entry] of [...this.lru.entries()]) {
       if (matches(key, entry) && this.lru.delete(key)) dropped++;
     }
     return dropped;
@@ -87,7 +88,8 @@ export class LocalTier {
 
   /** Shortens the remaining lifetime of every held entry to at most `ms`. */
   capTtl(ms: number): void {
-    for (const [key, entry] of this.lru.entries()) {
+    // A snapshot: set() moves the key to the front, and a live entries() iterator would then visit it forever.
+    for (const [key, entry] of [...this.lru.entries()]) {
       if (this.lru.getRemainingTTL(key) > ms) this.lru.set(key, entry, { ttl: ms });
     }
   }
