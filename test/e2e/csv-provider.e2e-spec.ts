@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import { CacheAdminService } from '../../src/cache';
 import { startApp } from '../support/app.builder';
+import { waitUntil } from '../support/cache.builder';
 import { RedisServer } from '../support/redis-server';
 
 // The real S&P 500 sample (50 tickers, 2013-02-08 .. 2018-02-07), beside the repository as in CI.
@@ -59,7 +61,9 @@ describe('every route on the CSV provider with the real data, over Redis', () =>
     const b = await start(shared);
 
     const cold = await a.inject({ method: 'POST', url: '/api/v1/scans', payload: { universe: 'all', limit: 5, minAvgVolume: 1_000_000 } });
-    await new Promise((r) => setTimeout(r, 200));
+    // Per-symbol records reach Redis asynchronously; wait until all 50 are there.
+    const admin = a.get(CacheAdminService);
+    await waitUntil(async () => (await admin.listKeys('v1:scan:result:*', '0', 1000)).keys.length >= 50, 10_000);
     const fromRedis = await b.inject({ method: 'POST', url: '/api/v1/scans', payload: { universe: 'all', limit: 6 } });
 
     expect(cold.json().stats.scanned).toBe(50);
