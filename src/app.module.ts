@@ -1,22 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AdminModule } from './admin/admin.module';
 import { CacheModule, HttpCacheInterceptor } from './cache';
 import type { AllConfig } from './config/configuration';
 import { HealthModule } from './health/health.module';
 import { IndicatorsModule } from './indicators/indicators.module';
+import { InferenceModule } from './inference/inference.module';
+import { loggerParams } from './logging/logger.params';
 import { MarketDataModule } from './market-data/market-data.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PortfolioModule } from './portfolio/portfolio.module';
 import { ScansModule } from './scans/scans.module';
 import { ScoresModule } from './scores/scores.module';
+import { WarmupModule } from './warmup/warmup.module';
 
 /** Imports only. The validated config arrives from `createApp`, never read here from process.env. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AllConfig): DynamicModule {
+  static forRoot(config: AllConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        LoggerModule.forRoot(loggerParams(config.app, options.logDestination)),
         CacheModule.forRootAsync({
           isGlobal: true,
           inject: [ConfigService],
@@ -25,8 +34,13 @@ export class AppModule {
         MarketDataModule,
         IndicatorsModule,
         ScoresModule,
+        InferenceModule,
         ScansModule,
+        PortfolioModule,
+        AdminModule,
         HealthModule,
+        MetricsModule,
+        WarmupModule,
       ],
       providers: [{ provide: APP_INTERCEPTOR, useExisting: HttpCacheInterceptor }],
     };

@@ -2,10 +2,15 @@ import fastifyEtag from '@fastify/etag';
 import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { buildAllConfig, type AllConfig } from './config/configuration';
 import { validateEnv, type EnvSource } from './config/load-env';
+import { echoRequestId, requestIdOf } from './logging/request-id';
+import { HttpMetrics } from './metrics/http-metrics';
+import { setupOpenApi } from './openapi/openapi';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const NEST_LEVEL: Record<string, LogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', info: 'log', debug: 'debug', trace: 'verbose' };
@@ -18,24 +23,46 @@ function logLevels(level: string): LogLevel[] | false {
 /** Request bodies above this are refused with 413 (portfolio and scan requests stay far below). */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+export interface CreateAppOptions {
+  /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
+  logDestination?: DestinationStream;
+}
+
 /**
  * Builds the whole app (used by `main.ts`, the e2e tests and the benchmarks, so all three run the
  * same thing): Fastify, global validation, the one exception filter, ETag/304, shutdown hooks.
  * @throws ConfigInvalidError listing every bad variable.
  */
-export async function createApp(env: EnvSource): Promise<{ app: NestFastifyApplication; config: AllConfig }> {
+export async function createApp(env: EnvSource, options: CreateAppOptions = {}): Promise<{ app: NestFastifyApplication; config: AllConfig }> {
   const config = buildAllConfig(validateEnv(env));
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: 200 } });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: logLevels(config.app.logLevel),
-    bufferLogs: false,
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 200 },
+    // Not `requestIdHeader`: Fastify would take the header verbatim; requestIdOf vets it first.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), adapter, {
+    logger: logLevels(config.app.logLevel),
+    bufferLogs: true,
+    // Reject instead of process.exit(1): a provider that fails at boot (a bad MODEL_PATH artifact)
+    // reaches main()'s handler with its message, and tests can assert on it.
+    abortOnError: false,
+  });
+  app.useLogger(app.get(PinoNestLogger));
+  // Hooks before init, so they wrap every route the app registers (and the 404 handler).
+  const fastify = app.getHttpAdapter().getInstance();
+  echoRequestId(fastify);
+  app.get(HttpMetrics).attach(fastify);
   await app.register(fastifyEtag);
   app.useGlobalPipes(
     new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
+  setupOpenApi(app);
+  // process.exit(0) once the hooks ran (the health module's drain included); the default re-raises
+  // the signal, so a clean SIGTERM stop would end with 143 instead of 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
   Logger.flush();
   return { app, config };
 }

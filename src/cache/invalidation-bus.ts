@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { CacheEvents } from './cache.events';
 import { globToRegExp } from './glob';
-import type { RedisClient } from './redis-client.factory';
+import type { RedisSubscriber } from './redis-topology';
 import type { LocalTier } from './tiers/local-tier';
 import type { RemoteTier } from './tiers/remote-tier';
 
@@ -35,7 +35,7 @@ export class InvalidationBus {
   private state: BusState = 'down';
 
   constructor(
-    private readonly subscriber: RedisClient,
+    private readonly subscriber: RedisSubscriber,
     private readonly remote: RemoteTier,
     private readonly local: LocalTier,
     private readonly events: CacheEvents,
@@ -51,11 +51,14 @@ export class InvalidationBus {
     this.setState('down');
   }
 
-  /** Connects and subscribes in the background; never blocks boot. */
+  /**
+   * Subscribes and connects in the background; never blocks boot. The subscriber keeps the
+   * channel across reconnects and, on Sentinel or Cluster, across moves to another node.
+   */
   start(): void {
     this.subscriber
-      .connect()
-      .then(() => this.subscriber.subscribe(this.prefix + BUS_CHANNEL, (message) => this.receive(String(message))))
+      .subscribe(this.prefix + BUS_CHANNEL, (message) => this.receive(message))
+      .then(() => this.subscriber.connect())
       .catch((error: Error) => this.logger.warn(`Invalidation bus not subscribed yet: ${error.message}`));
   }
 
@@ -65,7 +68,8 @@ export class InvalidationBus {
 
   async close(): Promise<void> {
     await this.flush();
-    if (this.subscriber.isOpen) this.subscriber.destroy();
+    // Also when not open yet: a subscriber still waiting for its first node must not open one later.
+    this.subscriber.destroy();
   }
 
   private queue(keys: readonly string[]): void {

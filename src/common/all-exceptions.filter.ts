@@ -6,6 +6,7 @@ import { AppError, type ErrorCode } from './errors';
 const STATUS_OF: Record<ErrorCode, number> = {
   SYMBOL_NOT_FOUND: HttpStatus.NOT_FOUND,
   NOT_FOUND: HttpStatus.NOT_FOUND,
+  INSUFFICIENT_DATA: HttpStatus.UNPROCESSABLE_ENTITY,
   INVALID_ARGUMENT: HttpStatus.BAD_REQUEST,
   UPSTREAM_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   UPSTREAM_RATE_LIMITED: HttpStatus.SERVICE_UNAVAILABLE,
@@ -35,7 +36,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const body = this.toBody(exception, String(request.id));
-    if (body.statusCode >= 500 && !(exception instanceof AppError)) {
+    // An HttpException's 5xx is deliberate (e.g. the admin API switched off), not a fault to investigate.
+    if (body.statusCode >= 500 && !(exception instanceof AppError) && !(exception instanceof HttpException)) {
       this.logger.error(`Unhandled error on ${request.method} ${request.url.split('?')[0]} [${body.requestId}]`, (exception as Error)?.stack);
     }
     if (body.error === 'UPSTREAM_RATE_LIMITED') reply.header('retry-after', '5');

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_BAD_RESPONSE'
   | 'CONFIG_INVALID'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'INSUFFICIENT_DATA';
 
 /** Base class: a stable machine-readable `code`, a human message and the original `cause`. */
 export abstract class AppError extends Error {
@@ -37,6 +38,11 @@ export class InvalidArgumentError extends AppError {
 /** A resource other than a symbol was not found. */
 export class NotFoundError extends AppError {
   readonly code = 'NOT_FOUND' as const;
+}
+
+/** The symbol exists but has too little history for the computation asked for (e.g. a model's lookback). */
+export class InsufficientDataError extends AppError {
+  readonly code = 'INSUFFICIENT_DATA' as const;
 }
 
 /** The upstream provider failed (network, 5xx, timeout) and no cached value could stand in. */

@@ -10,8 +10,12 @@ export interface AppConfig {
   logLevel: string;
   /** @default 10000 */
   shutdownGraceMs: number;
+  /** Readiness is 503 this long before the server stops accepting, so load balancers move away first. @default 1000 (0 under test) */
+  shutdownDelayMs: number;
   /** Undefined disables the admin API (it answers 503 rather than being open). */
   adminApiKey?: string;
+  /** Admin requests per minute per client IP. @default 60 */
+  adminRateLimitPerMinute: number;
 }
 
 export function buildAppConfig(env: EnvSchema): AppConfig {
@@ -22,6 +26,8 @@ export function buildAppConfig(env: EnvSchema): AppConfig {
     host: env.HOST ?? '0.0.0.0',
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (nodeEnv === 'test' ? 0 : 1000),
     adminApiKey: env.ADMIN_API_KEY,
+    adminRateLimitPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE ?? 60,
   };
 }

@@ -6,16 +6,37 @@ import {
   type PolicyName,
 } from '../cache/cache-policies';
 import type { EnvSchema } from './env.schema';
+import { parseHostPort, type RedisNodeAddress } from './redis-env.decorators';
+
+export type { RedisNodeAddress } from './redis-env.decorators';
+
+/** Which Redis deployment L2 talks to. */
+export type RedisTopologyKind = 'standalone' | 'cluster' | 'sentinel';
 
 export interface RedisConnectionConfig {
-  /** Full URL; built from host/port/db/tls when REDIS_URL is unset. */
+  /** `cluster` when REDIS_CLUSTER_NODES is set, `sentinel` when REDIS_SENTINELS is. @default 'standalone' */
+  topology: RedisTopologyKind;
+  /** Standalone only. Full URL; built from host/port/db/tls when REDIS_URL is unset. */
   url: string;
+  /** ACL user and password of the data nodes, in every topology. */
   username?: string;
   password?: string;
+  /** TLS to the data nodes (not to the Sentinels). */
   tls: boolean;
   tlsInsecure: boolean;
   /** @default 2000 */
   connectTimeoutMs: number;
+  /** Cluster only: seed nodes; the others are discovered from them. */
+  clusterNodes?: RedisNodeAddress[];
+  /** Sentinel only. */
+  sentinel?: {
+    nodes: RedisNodeAddress[];
+    /** @default 'mymaster' */
+    masterName: string;
+    password?: string;
+    /** REDIS_DB. @default 0 */
+    database: number;
+  };
 }
 
 export interface CacheConfig {
@@ -77,6 +98,23 @@ function redisUrl(env: EnvSchema): string {
   return `${scheme}://${hostPart}:${env.REDIS_PORT ?? 6379}/${env.REDIS_DB ?? 0}`;
 }
 
+// The schema has validated every item, so parsing cannot fail here.
+const addresses = (list: readonly string[]): RedisNodeAddress[] => list.map((item) => parseHostPort(item)!);
+
+function redisTopology(env: EnvSchema): Pick<RedisConnectionConfig, 'topology' | 'clusterNodes' | 'sentinel'> {
+  if (env.REDIS_CLUSTER_NODES) return { topology: 'cluster', clusterNodes: addresses(env.REDIS_CLUSTER_NODES) };
+  if (!env.REDIS_SENTINELS) return { topology: 'standalone' };
+  return {
+    topology: 'sentinel',
+    sentinel: {
+      nodes: addresses(env.REDIS_SENTINELS),
+      masterName: env.REDIS_SENTINEL_MASTER ?? 'mymaster',
+      password: env.REDIS_SENTINEL_PASSWORD,
+      database: env.REDIS_DB ?? 0,
+    },
+  };
+}
+
 export function buildCacheConfig(env: EnvSchema): CacheConfig {
   const ttl = { ...DEFAULT_POLICY_TTL_SECONDS };
   for (const [policy, variable] of Object.entries(POLICY_ENV) as [PolicyName, keyof EnvSchema][]) {
@@ -88,6 +126,7 @@ export function buildCacheConfig(env: EnvSchema): CacheConfig {
   return {
     redisEnabled: env.REDIS_ENABLED ?? true,
     redis: {
+      ...redisTopology(env),
       url,
       username: env.REDIS_USERNAME,
       password: env.REDIS_PASSWORD,

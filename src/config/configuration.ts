@@ -1,15 +1,21 @@
 import { buildAppConfig, type AppConfig } from './app.config';
 import { buildCacheConfig, type CacheConfig } from './cache.config';
+import { buildDiskCacheConfig, type DiskCacheConfig } from './disk-cache.config';
 import type { EnvSchema } from './env.schema';
+import { buildInferenceConfig, type InferenceConfig } from './inference.config';
 import { buildMarketDataConfig, type MarketDataConfig } from './market-data.config';
+import { buildWarmupConfig, type WarmupConfig } from './warmup.config';
 
 /** Everything `ConfigService<AllConfig, true>` serves, built once from the validated env. */
 export interface AllConfig {
   app: AppConfig;
   cache: CacheConfig;
   marketData: MarketDataConfig;
+  inference: InferenceConfig;
+  warmup: WarmupConfig;
+  diskCache: DiskCacheConfig;
 }
 
 export function buildAllConfig(env: EnvSchema): AllConfig {
-  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env) };
+  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env) };
 }

@@ -1,5 +1,9 @@
 import { IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { BoolVar, IntVar, SecondsVar } from './env.decorators';
+import { CronVar, ListVar, TimeZoneVar } from './list-env.decorators';
+import { HostPortListVar } from './redis-env.decorators';
+import { WARM_POLICY_NAMES } from './warmup.config';
+import { SYMBOL_PATTERN } from '../market-data/market-data.dto';
 
 /**
  * Every environment variable the service reads, one validated field each. Defaults live in the
@@ -13,6 +17,8 @@ export class EnvSchema {
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   /** Graceful shutdown: how long in-flight requests may drain after SIGTERM. */
   @IntVar(0, 120_000) SHUTDOWN_GRACE_MS?: number;
+  /** Graceful shutdown: how long readiness answers 503 before the server stops accepting connections. */
+  @IntVar(0, 60_000) SHUTDOWN_DELAY_MS?: number;
 
   // --- Redis (L2) ---
   @BoolVar() REDIS_ENABLED?: boolean;
@@ -29,6 +35,14 @@ export class EnvSchema {
   @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 chars of [A-Za-z0-9_.:-]' })
   REDIS_PREFIX?: string;
   @IntVar(50, 60_000) REDIS_CONNECT_TIMEOUT_MS?: number;
+  /** Cluster mode: seed nodes `host:port,...` (the others are discovered); REDIS_URL/HOST/PORT/DB are then unused. */
+  @HostPortListVar('REDIS_SENTINELS') REDIS_CLUSTER_NODES?: string[];
+  /** Sentinel mode: the Sentinels `host:port,...`, which name the current master. */
+  @HostPortListVar() REDIS_SENTINELS?: string[];
+  @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REDIS_SENTINEL_MASTER must be 1-64 chars of [A-Za-z0-9_.-]' })
+  REDIS_SENTINEL_MASTER?: string;
+  /** Password of the Sentinels themselves (REDIS_USERNAME/REDIS_PASSWORD are the data nodes'). */
+  @IsOptional() @IsString() REDIS_SENTINEL_PASSWORD?: string;
 
   // --- L1 bounds ---
   @IntVar(1, 10_000_000) CACHE_L1_MAX_ENTRIES?: number;
@@ -86,6 +100,32 @@ export class EnvSchema {
   /** Retries after a 429/5xx (exponential back-off with jitter); 0 disables them. */
   @IntVar(0, 10) UPSTREAM_MAX_RETRIES?: number;
 
+  // --- Warmup and refresh-ahead ---
+  /** Default: true, false when NODE_ENV=test. */
+  @BoolVar() WARMUP_ON_BOOT?: boolean;
+  @IntVar(0, 600_000) WARMUP_BOOT_MAX_WAIT_MS?: number;
+  @CronVar() WARMUP_CRON?: string;
+  @TimeZoneVar() WARMUP_TIMEZONE?: string;
+  @ListVar((s) => SYMBOL_PATTERN.test(s), 'symbols like AAPL or BRK.B') WARMUP_SYMBOLS?: string[];
+  @IntVar(0, 10_000) WARMUP_TOP_N?: number;
+  @ListVar((s) => (WARM_POLICY_NAMES as readonly string[]).includes(s), WARM_POLICY_NAMES.join(', ')) WARMUP_POLICIES?: string[];
+  @IntVar(1, 256) WARMUP_CONCURRENCY?: number;
+  /** 0 disables refresh-ahead. */
+  @IntVar(0, 3_600_000) REFRESH_AHEAD_INTERVAL_MS?: number;
+  @IntVar(1, 86_400_000) REFRESH_AHEAD_WITHIN_MS?: number;
+
+  // --- Disk tier (history, info, tickers) ---
+  /** Default: true when NODE_ENV=development, false otherwise. */
+  @BoolVar() DISK_CACHE_ENABLED?: boolean;
+  @IsOptional() @IsString() DISK_CACHE_DIR?: string;
+  @IntVar(1024 * 1024, 1024 ** 4) DISK_CACHE_MAX_BYTES?: number;
+
+  // --- ML inference ---
+  /** The model artifact loaded at boot; relative paths are from the repository root. @default 'models/momentum-v1.json' */
+  @IsOptional() @IsString() MODEL_PATH?: string;
+
   // --- Admin ---
   @IsOptional() @IsString() @MinLength(16) @MaxLength(256) ADMIN_API_KEY?: string;
+  /** Admin requests per minute per client IP (all admin routes together). */
+  @IntVar(1, 100_000) ADMIN_RATE_LIMIT_PER_MINUTE?: number;
 }

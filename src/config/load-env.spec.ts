@@ -125,6 +125,7 @@ describe(buildAllConfig.name, () => {
     expect(sut.cache.prefix).toBe('mc:');
     expect(sut.cache.redisEnabled).toBe(true);
     expect(sut.cache.redis).toEqual({
+      topology: 'standalone',
       url: 'redis://127.0.0.1:6379/0',
       username: undefined,
       password: undefined,

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
 import type { AllConfig } from '../config/configuration';
 import type { MarketDataConfig } from '../config/market-data.config';
 import { MarketDataController } from './market-data.controller';
+import { MarketDataHealthIndicator } from './market-data.health';
 import { MarketDataService } from './market-data.service';
 import { CsvMarketDataProvider } from './providers/csv.provider';
+import { withDiskTier } from './providers/disk-cached.provider';
 import { LimitedMarketDataProvider } from './providers/limited.provider';
 import { MarketDataProvider } from './providers/market-data.provider';
 import { PolygonMarketDataProvider } from './providers/polygon.provider';
@@ -36,21 +39,36 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
 }
 
 @Module({
+  // For HealthIndicatorService, which MarketDataHealthIndicator reports through.
+  imports: [TerminusModule],
   controllers: [MarketDataController],
   providers: [
     MarketDataService,
+    MarketDataHealthIndicator,
     {
-      // Every consumer gets the limited decorator: one bound on upstream calls for the whole process.
-      provide: MarketDataProvider,
+      // One bound on upstream calls for the whole process; health and metrics read its `stats()`.
+      provide: LimitedMarketDataProvider,
       inject: [ConfigService],
-      useFactory: async (config: ConfigService<AllConfig, true>): Promise<MarketDataProvider> => {
+      useFactory: async (config: ConfigService<AllConfig, true>): Promise<LimitedMarketDataProvider> => {
         const marketData = config.get('marketData', { infer: true });
         return new LimitedMarketDataProvider(await createProvider(marketData), marketData.upstream.maxConcurrency);
       },
     },
-    // Same instance under its own class, for health and metrics to read `stats()`.
-    { provide: LimitedMarketDataProvider, useExisting: MarketDataProvider },
+    {
+      // Every consumer gets the limited provider, behind the disk tier (history, info, tickers) when enabled.
+      provide: MarketDataProvider,
+      inject: [LimitedMarketDataProvider, ConfigService],
+      useFactory: (limited: LimitedMarketDataProvider, config: ConfigService<AllConfig, true>): Promise<MarketDataProvider> => {
+        const { policies } = config.get('cache', { infer: true });
+        // TTL without grace: a stale cache entry's refresh must reach the upstream, not get the same value back from disk.
+        return withDiskTier(limited, config.get('diskCache', { infer: true }), {
+          history: policies.history.ttlMs,
+          info: policies.info.ttlMs,
+          tickers: policies.tickers.ttlMs,
+        });
+      },
+    },
   ],
-  exports: [MarketDataService, MarketDataProvider, LimitedMarketDataProvider],
+  exports: [MarketDataService, MarketDataProvider, LimitedMarketDataProvider, MarketDataHealthIndicator],
 })
 export class MarketDataModule {}

@@ -37,7 +37,7 @@ describe(CacheAdminService.name, () => {
     expect([...seen].every((k) => k.startsWith('v1:price:'))).toBe(true);
     expect(everything.keys).not.toContain('foreign:v1:price:AAPL');
     expect(everything.keys.some((k) => k.includes('foreign'))).toBe(false);
-    await cache.connection.client!.del('foreign:v1:price:AAPL');
+    await cache.connection.client!.unlink('foreign:v1:price:AAPL');
   });
 
   it('lists from L1 when Redis is not in use', async () => {

@@ -198,7 +198,7 @@ describe('L2 semantics against a real Redis', () => {
     expect(await raw.sut.deleteByPattern('v1:price:*')).toBe(1);
     expect(await raw.sut.deleteByPattern('*')).toBe(0);
     for (const k of foreign) expect(String(await client.get(k))).toBe('keep');
-    await client.del(foreign);
+    await client.unlink(foreign);
   });
 
   it('reads many keys in one MGET and writes many in one MULTI round trip', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { CacheEvents } from '../cache.events';
 import { tagIndexKey } from '../cache-keys';
 import { L2CircuitOpenError, L2TimeoutError, type L2Guard } from '../circuit-breaker';
-import type { RedisClient } from '../redis-client.factory';
+import type { RedisTopology } from '../redis-topology';
 
 export interface RemoteWrite {
   key: string;
@@ -17,18 +17,20 @@ const BATCH = 500;
 const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
- * L2: Redis through one node-redis client. Every call goes through `L2Guard` (deadline +
- * breaker) and no method throws: a failure is logged once per kind, counted as an event, and
- * reported to the caller as "no value" / `false`, so a Redis outage degrades to L1 + factory.
- * All keys are prefixed here; callers pass logical keys only, so nothing outside the prefix is
- * ever read, listed or deleted.
+ * L2: Redis through the topology seam (standalone, Cluster or Sentinel; `redis-topology.ts`).
+ * Every call goes through `L2Guard` (deadline + breaker) and no method throws: a failure is logged
+ * once per kind, counted as an event, and reported to the caller as "no value" / `false`, so a
+ * Redis outage degrades to L1 + factory. All keys are prefixed here; callers pass logical keys
+ * only, so nothing outside the prefix is ever read, listed or deleted.
  */
 export class RemoteTier {
   private readonly logger = new Logger(RemoteTier.name);
   private lastLogged = new Map<string, number>();
+  /** The last call failed (and none has succeeded since). */
+  private failing = false;
 
   constructor(
-    private readonly client: RedisClient,
+    private readonly client: RedisTopology,
     private readonly guard: L2Guard,
     private readonly prefix: string,
     private readonly events: CacheEvents,
@@ -48,33 +50,26 @@ export class RemoteTier {
     return reply ?? undefined;
   }
 
-  /** One MGET round trip for all keys. */
+  /** One MGET round trip for all keys (one per hash-slot group on a cluster, in parallel). */
   async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     if (keys.length === 0) return [];
     const replies = await this.run('mget', undefined, () => this.client.mGet(keys.map((k) => this.prefix + k)));
     return replies ? replies.map((r) => r ?? undefined) : keys.map(() => undefined);
   }
 
-  /** Writes all entries (and their tag index) in one pipelined MULTI round trip. */
+  /** Writes all entries (and their tag index) in one MULTI round trip (one per slot group on a cluster). */
   async setMany(writes: readonly RemoteWrite[]): Promise<boolean> {
     if (writes.length === 0) return true;
-    const done = await this.run('set', false, async () => {
-      const multi = this.client.multi();
-      for (const w of writes) {
-        const key = this.prefix + w.key;
-        multi.set(key, w.bytes, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(w.ttlMs)) } });
-        for (const tag of w.tags) {
-          const index = this.prefix + tagIndexKey(tag);
-          multi.sAdd(index, key);
-          // NX then GT: the index lives as long as its longest-lived member (Redis >= 7).
-          multi.pExpire(index, Math.ceil(w.ttlMs), 'NX');
-          multi.pExpire(index, Math.ceil(w.ttlMs), 'GT');
-        }
-      }
-      await multi.exec();
+    const entries = writes.map((w) => ({
+      key: this.prefix + w.key,
+      value: w.bytes,
+      ttlMs: w.ttlMs,
+      tagIndexes: w.tags.map((tag) => this.prefix + tagIndexKey(tag)),
+    }));
+    return this.run('set', false, async () => {
+      await this.client.writeEntries(entries);
       return true;
     });
-    return done;
   }
 
   async delete(keys: readonly string[]): Promise<boolean> {
@@ -92,20 +87,18 @@ export class RemoteTier {
 
   /**
    * Deletes every key matching `pattern` (a Redis glob, applied inside the prefix) with SCAN and
-   * batched UNLINK; never KEYS or FLUSHDB. Each page runs under the deadline; returns the count,
-   * or undefined when Redis failed part way.
+   * batched UNLINK; never KEYS or FLUSHDB. On a cluster the SCAN cursor walks every master in turn.
+   * Each page runs under the deadline; returns the count, or undefined when Redis failed part way.
    */
   async deleteByPattern(pattern: string): Promise<number | undefined> {
     let deleted = 0;
     let cursor = '0';
     do {
-      const page = await this.run('scan', undefined, () =>
-        this.client.scan(cursor, { MATCH: this.prefix + pattern, COUNT: BATCH }),
-      );
+      const page = await this.run('scan', undefined, () => this.client.scan(cursor, this.prefix + pattern, BATCH));
       if (!page) return undefined;
-      cursor = String(page.cursor);
+      cursor = page.cursor;
       if (page.keys.length > 0) {
-        const ok = await this.run('unlink', undefined, () => this.client.unlink(page.keys.map(String)));
+        const ok = await this.run('unlink', undefined, () => this.client.unlink(page.keys));
         if (ok === undefined) return undefined;
         deleted += ok;
       }
@@ -113,11 +106,14 @@ export class RemoteTier {
     return deleted;
   }
 
-  /** One SCAN page of logical keys matching `pattern` inside the prefix; cursor '0' ends. */
+  /**
+   * One SCAN page of logical keys matching `pattern` inside the prefix; cursor '0' ends. On a
+   * cluster the cursor is composite (which master, and its cursor) and still all digits.
+   */
   async scanKeys(pattern: string, cursor: string, count: number): Promise<{ keys: string[]; cursor: string } | undefined> {
-    const page = await this.run('scan', undefined, () => this.client.scan(cursor, { MATCH: this.prefix + pattern, COUNT: count }));
+    const page = await this.run('scan', undefined, () => this.client.scan(cursor, this.prefix + pattern, count));
     if (!page) return undefined;
-    return { keys: page.keys.map((k) => String(k).slice(this.prefix.length)), cursor: String(page.cursor) };
+    return { keys: page.keys.map((k) => k.slice(this.prefix.length)), cursor: page.cursor };
   }
 
   /** Keys under the prefix, counted with SCAN up to `cap` (the count is a lower bound when capped). */
@@ -133,25 +129,29 @@ export class RemoteTier {
     return { count, capped: cursor !== '0' };
   }
 
-  /** Server facts for operators: version, role, memory; never the connection URL. */
+  /** Server facts for operators: topology, version, role, memory (of one master on a cluster); never the connection URL. */
   async serverInfo(): Promise<Record<string, string> | undefined> {
     const text = await this.run('info', undefined, () => this.client.info());
     if (text === undefined) return undefined;
     const wanted = ['redis_version', 'redis_mode', 'role', 'used_memory', 'used_memory_human', 'maxmemory', 'maxmemory_policy', 'connected_clients', 'uptime_in_seconds'];
-    const fields: Record<string, string> = {};
-    for (const line of String(text).split('\r\n')) {
+    const fields: Record<string, string> = { topology: this.client.kind };
+    for (const line of text.split('\r\n')) {
       const [name, value] = line.split(':', 2);
       if (wanted.includes(name)) fields[name] = value;
     }
     return fields;
   }
 
-  /** Deletes the keys a tag indexes, and the index; returns the logical keys deleted. */
+  /**
+   * Deletes the keys a tag indexes, and the index; returns the logical keys deleted. On a cluster
+   * the index and its members live in different slots: members are unlinked per slot group (in
+   * parallel), then the index. Not atomic: a member written meanwhile may outlive the index, and
+   * a failure part way leaves the index for the next invalidation.
+   */
   async invalidateTag(tag: string): Promise<string[] | undefined> {
     const index = this.prefix + tagIndexKey(tag);
-    const members = await this.run('smembers', undefined, () => this.client.sMembers(index));
-    if (!members) return undefined;
-    const keys = members.map(String);
+    const keys = await this.run('smembers', undefined, () => this.client.sMembers(index));
+    if (!keys) return undefined;
     for (let i = 0; i < keys.length; i += BATCH) {
       const ok = await this.run('unlink', undefined, () => this.client.unlink(keys.slice(i, i + BATCH)));
       if (ok === undefined) return undefined;
@@ -160,8 +160,14 @@ export class RemoteTier {
     return keys.map((k) => k.slice(this.prefix.length));
   }
 
-  /** `SET key token NX PX ttl`: true when acquired, false when someone holds it, undefined when Redis is unavailable. */
+  /**
+   * `SET key token NX PX ttl`: true when acquired, false when someone holds it, undefined when Redis
+   * is unavailable. Skipped (undefined) right after a failed call: a cold miss usually follows an
+   * L2 read that just timed out, and until the breaker has seen enough failures to open, another
+   * deadline spent on the lease would double that request's wait (seen at a Sentinel failover).
+   */
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
+    if (this.failing) return undefined;
     const reply = await this.run('lease', undefined, () =>
       this.client.set(this.prefix + key, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
     );
@@ -191,10 +197,11 @@ export class RemoteTier {
     return ok === undefined ? undefined : performance.now() - start;
   }
 
-  /** Closes the connection; bounded so a frozen Redis cannot hold up shutdown. */
+  /** Closes the connection(s); bounded so a frozen Redis cannot hold up shutdown. */
   async close(timeoutMs = 1000): Promise<void> {
     this.guard.shutdown();
-    if (!this.client.isOpen) return;
+    // Not open: maybe between connect attempts (Cluster, Sentinel); destroy stops those too.
+    if (!this.client.isOpen) return this.client.destroy();
     if (!this.client.isReady) return this.client.destroy();
     const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
     const result = await Promise.race([this.client.close().catch(() => undefined), timer]);
@@ -205,9 +212,11 @@ export class RemoteTier {
     const started = performance.now();
     try {
       const result = await this.guard.run(op);
+      this.failing = false;
       this.events.emit('l2Latency', { operation, durationMs: performance.now() - started });
       return result;
     } catch (error) {
+      this.failing = true;
       const kind = error instanceof L2TimeoutError ? 'timeout' : error instanceof L2CircuitOpenError ? 'circuit-open' : 'error';
       this.events.emit('l2Error', { operation, kind });
       this.logThrottled(kind, `L2 ${operation} failed (${kind}): ${(error as Error).message}`);

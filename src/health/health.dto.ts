@@ -1,0 +1,27 @@
+import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swagger';
+import type { HealthIndicatorResult } from '@nestjs/terminus';
+
+const INDICATOR: SchemaObject = { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, additionalProperties: true };
+const INDICATORS = { type: 'object', additionalProperties: INDICATOR } as const;
+
+/** OpenAPI schema of a probe's body: terminus' result plus our `degraded` flag. */
+export class HealthReportDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' })
+  status!: 'ok' | 'error' | 'shutting_down';
+
+  @ApiPropertyOptional({ ...INDICATORS, description: 'Indicators that are up.', example: { cache: { status: 'up', backend: 'redis', breaker: 'closed', degraded: false } } })
+  info?: HealthIndicatorResult;
+
+  @ApiPropertyOptional({ ...INDICATORS, description: 'Indicators that are down.', example: {} })
+  error?: HealthIndicatorResult;
+
+  @ApiProperty({
+    ...INDICATORS,
+    description: 'Every indicator: `lifecycle`/`app` (phase, version, uptime), `cache` (backend, breaker, Redis round trip, L1 use), `marketData` (provider, recent failures).',
+    example: { lifecycle: { status: 'up', phase: 'ready', waitingFor: [] }, cache: { status: 'up', backend: 'redis', breaker: 'closed', degraded: false } },
+  })
+  details!: HealthIndicatorResult;
+
+  @ApiPropertyOptional({ description: 'Some dependency is down (e.g. Redis: serving from memory) but requests are still answered. Absent on /health/live.', example: false })
+  degraded?: boolean;
+}

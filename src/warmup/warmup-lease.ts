@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+
+/** The few node-redis calls a lease needs (the cache's client, or a test's). */
+export interface LeaseClient {
+  readonly isReady: boolean;
+  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+export type LeaseResult =
+  | { state: 'acquired'; token: string }
+  /** Another holder has it: skip the job. */
+  | { state: 'busy' }
+  /** No Redis (disabled, down, or too slow): the caller decides; warmup runs locally. */
+  | { state: 'unavailable'; reason: string };
+
+// Compare-and-act: a holder whose lease expired (and was taken by another) must not touch the new one.
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+/**
+ * A Redis lease for jobs that one replica at a time should run (the scheduled warmup):
+ * `SET key token NX PX ttl`, renewed while the job runs, released by compare-and-delete.
+ * Every call is bounded by `timeoutMs`, because a frozen Redis would otherwise hang the job.
+ */
+export class RedisLease {
+  constructor(
+    private readonly client: LeaseClient | undefined,
+    readonly key: string,
+    private readonly timeoutMs = 1000,
+  ) {}
+
+  async acquire(ttlMs: number): Promise<LeaseResult> {
+    const client = this.client;
+    if (!client) return { state: 'unavailable', reason: 'Redis is disabled' };
+    if (!client.isReady) return { state: 'unavailable', reason: 'Redis is not connected' };
+    const token = randomUUID();
+    try {
+      const reply = await this.bounded(client.set(this.key, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+      return reply === null ? { state: 'busy' } : { state: 'acquired', token };
+    } catch (error) {
+      return { state: 'unavailable', reason: (error as Error).message };
+    }
+  }
+
+  /** Extends the lease if `token` still holds it; false when it was lost (expired and taken, or Redis failed). */
+  async renew(token: string, ttlMs: number): Promise<boolean> {
+    return (await this.script(RENEW, [token, String(ttlMs)])) === 1;
+  }
+
+  /** Frees the lease only if `token` still holds it; true when this call deleted it. */
+  async release(token: string): Promise<boolean> {
+    return (await this.script(RELEASE, [token])) === 1;
+  }
+
+  private async script(script: string, args: string[]): Promise<unknown> {
+    if (!this.client?.isReady) return undefined;
+    try {
+      return await this.bounded(this.client.eval(script, { keys: [this.key], arguments: args }));
+    } catch {
+      // An unreleased lease expires by itself within its TTL.
+      return undefined;
+    }
+  }
+
+  private bounded<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer.unref();
+    });
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  }
+}

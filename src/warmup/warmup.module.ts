@@ -1,0 +1,49 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { RedisConnection } from '../cache';
+import type { AllConfig } from '../config/configuration';
+import { HealthModule } from '../health/health.module';
+import { IndicatorsModule } from '../indicators/indicators.module';
+import { InferenceModule } from '../inference/inference.module';
+import { PredictionsService } from '../inference/predictions.service';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { ScoresModule } from '../scores/scores.module';
+import { CacheWarmerService } from './cache-warmer.service';
+import { RouteWarmer } from './route-warmer';
+import { NestScheduler, Scheduler } from './scheduler';
+import { WarmPredictions, WarmTargets } from './warm-targets';
+import { WARMUP_CONFIG, WARMUP_LEASE } from './warmup.constants';
+import { WarmupController } from './warmup.controller';
+import { RedisLease } from './warmup-lease';
+import { WarmupMetrics } from './warmup.metrics';
+import { WarmupSchedule } from './warmup-schedule.service';
+
+/** Cache warmup (boot, cron, admin API), refresh-ahead, and their schedules. Wiring only. */
+@Module({
+  // The one ScheduleModule.forRoot() of the app: it provides SchedulerRegistry to `NestScheduler`.
+  imports: [ScheduleModule.forRoot(), HealthModule, MarketDataModule, IndicatorsModule, ScoresModule, InferenceModule],
+  controllers: [WarmupController],
+  providers: [
+    CacheWarmerService,
+    WarmTargets,
+    RouteWarmer,
+    WarmupSchedule,
+    WarmupMetrics,
+    { provide: Scheduler, useClass: NestScheduler },
+    { provide: WarmPredictions, useExisting: PredictionsService },
+    {
+      provide: WARMUP_CONFIG,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => config.get('warmup', { infer: true }),
+    },
+    {
+      provide: WARMUP_LEASE,
+      inject: [RedisConnection, ConfigService],
+      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>) =>
+        new RedisLease(connection.client, `${config.get('cache', { infer: true }).prefix}lock:warmup`),
+    },
+  ],
+  exports: [CacheWarmerService],
+})
+export class WarmupModule {}
