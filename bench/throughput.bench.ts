@@ -132,7 +132,10 @@ async function valueSizes(redisUrl: string, prefix: string): Promise<(string | n
     }
   } while (cursor !== '0');
   await client.quit();
-  return rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  // One row per kind of value: the L2 run leaves hundreds of price keys of the same shape.
+  const kinds = new Map<string, (string | number)[]>();
+  for (const row of rows) kinds.set(String(row[0]).replace(/^(`v\d+:price:)[^`]+`$/, '$1{SYMBOL}`'), row);
+  return [...kinds.entries()].map(([kind, [, bytes, memory]]) => [kind, bytes, memory]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
 async function main(): Promise<void> {
