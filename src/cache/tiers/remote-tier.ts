@@ -210,6 +210,14 @@ export class RemoteTier {
 
   private async run<T, F>(operation: string, fallback: F, op: () => Promise<T>): Promise<T | F> {
     const started = performance.now();
+    // Not connected (booting, or reconnecting after a drop): answer at once, outside the breaker.
+    // Such calls cost nothing, and counting them would open the breaker at every pod start and
+    // keep the service on memory for a window after Redis is back.
+    if (!this.client.isReady) {
+      this.events.emit('l2Error', { operation, kind: 'error' });
+      this.logThrottled('offline', `L2 ${operation} skipped: Redis not connected`);
+      return fallback;
+    }
     try {
       const result = await this.guard.run(op);
       this.failing = false;
