@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './free-port';
 
 /**
@@ -8,6 +11,8 @@ import { freePort } from './free-port';
  */
 export class RedisServer {
   private process?: ChildProcess;
+  // Replication writes RDB files even with `--save ''`: keep them out of the working directory.
+  private readonly dir = mkdtempSync(join(tmpdir(), 'mc-redis-'));
 
   private constructor(
     readonly port: number,
@@ -61,10 +66,11 @@ export class RedisServer {
 
   async stop(): Promise<void> {
     await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private async launch(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs];
     this.process = spawn('redis-server', args, { stdio: 'ignore' });
     this.process.unref();
     await waitForPong(this.port, 5000);
