@@ -87,7 +87,7 @@ export class RemoteTier {
 
   /**
    * Deletes every key matching `pattern` (a Redis glob, applied inside the prefix) with SCAN and
-   * batched UNLINK; never KEYS or FLUSHDB. On a cluster the SCAN cursor walks every master in turn.
+   * batched UNLINK; never a whole-keyspace listing or flush. On a cluster the SCAN cursor walks every master in turn.
    * Each page runs under the deadline; returns the count, or undefined when Redis failed part way.
    */
   async deleteByPattern(pattern: string): Promise<number | undefined> {
