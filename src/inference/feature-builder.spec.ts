@@ -1,20 +1,15 @@
 import type { Bar } from '../market-data/market-data.types';
+import { SeededRandom } from '../market-data/providers/synthetic-random';
 import { buildFeatureRows, FEATURE_NAMES, latestFeatures, MIN_HISTORY_BARS, namedFeatures } from './feature-builder';
 
 const day = (i: number) => new Date(Date.UTC(2015, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
 const barsOf = (closes: readonly number[], volumes?: readonly number[]): Bar[] =>
   closes.map((close, i) => ({ date: day(i), open: null, high: null, low: null, close, volume: volumes?.[i] ?? 1_000 }));
 
-/** Deterministic random walk (mulberry32 noise) with random volumes. */
+/** Deterministic random walk (the project's seeded generator) with random volumes. */
 function walk(length: number, seed = 7): Bar[] {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  const uniform = () => random.uniform();
   let close = 50;
   const closes: number[] = [];
   const volumes: number[] = [];

@@ -1,16 +1,11 @@
 import type { Bar } from '../market-data/market-data.types';
+import { SeededRandom } from '../market-data/providers/synthetic-random';
 import { barsNeededFor, blend, confidenceOf, historyPeriodFor, SCORE_HORIZONS, scoreBars, squash } from './score-model';
 
-/** Deterministic daily bars: a geometric walk with `drift` and `vol` per day (mulberry32 noise). */
+/** Deterministic daily bars: a geometric walk with `drift` and `vol` per day (the project's seeded generator). */
 function walk(length: number, drift: number, vol: number, seed = 1): Bar[] {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  const uniform = () => random.uniform();
   let close = 100;
   return Array.from({ length }, (_, i) => {
     close *= Math.exp(drift + vol * (uniform() + uniform() + uniform() - 1.5) * 2);
