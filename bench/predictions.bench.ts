@@ -6,9 +6,8 @@
  *   - uncached, history warm: the 2-year history is cached, the prediction is not
  *   - cached: the same GET again (the HTTP response from L1)
  */
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/bootstrap';
 import { RedisServer } from '../test/support/redis-server';
+import { listenBenchApp } from './bench-app';
 import { environment, table, writeSection } from './report';
 
 const SYMBOLS_PER_RUN = 200;
@@ -41,15 +40,9 @@ async function run(urls: string[]): Promise<Sample[]> {
   return samples;
 }
 
-async function listen(env: Record<string, string>): Promise<{ app: NestFastifyApplication; url: string }> {
-  const { app } = await createApp({ NODE_ENV: 'production', LOG_LEVEL: 'error', WARMUP_ON_BOOT: 'false', ...env });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
-
 async function main(): Promise<void> {
   const redis = await RedisServer.start();
-  const { app, url } = await listen({ REDIS_ENABLED: 'true', REDIS_URL: redis.url, REDIS_PREFIX: `benchpred${Date.now()}:` });
+  const { app, url } = await listenBenchApp({ REDIS_ENABLED: 'true', REDIS_URL: redis.url, REDIS_PREFIX: `benchpred${Date.now()}:` });
   try {
     const tickers = (await (await fetch(`${url}/api/v1/market/tickers?market=all`)).json()) as { symbols: { symbol: string }[] };
     const symbols = tickers.symbols.map((t) => t.symbol);

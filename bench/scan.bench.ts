@@ -4,11 +4,10 @@
  * the synthetic provider and once against a local Polygon-format mock answering after 50 ms with
  * at most 20 calls in flight. `npm run bench:scan`; writes the "Universe scan" section of docs/BENCHMARKS.md.
  */
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/bootstrap';
 import { SyntheticMarketDataProvider } from '../src/market-data/providers/synthetic.provider';
 import { PolygonMockServer } from '../test/support/polygon-mock.server';
 import { RedisServer } from '../test/support/redis-server';
+import { listenBenchApp } from './bench-app';
 import { environment, table, writeSection } from './report';
 
 const UNIVERSE = 5_000;
@@ -32,12 +31,6 @@ async function post(url: string, body: object): Promise<Run> {
   return { ms: performance.now() - started, scanned: json.stats.scanned, upstreamCalls: json.stats.upstreamCalls, servedFromCache: json.servedFromCache };
 }
 
-async function listen(env: Record<string, string>): Promise<{ app: NestFastifyApplication; url: string }> {
-  const { app } = await createApp({ NODE_ENV: 'production', LOG_LEVEL: 'error', ...env });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
-
 /**
  * Cold, warm, repeated on one replica; then warm from L2 on a second replica with a cold L1.
  * Upstream calls: as the service counts them, or, when given, as the upstream itself counted them.
@@ -46,8 +39,8 @@ async function scenario(env: Record<string, string>, upstreamCounter?: () => num
   const request = { universe: 'all', limit: 50 };
   // Both replicas share one prefix (and so one L2), distinct from other scenarios'.
   const shared = { ...env, REDIS_PREFIX: `bench${Date.now()}:` };
-  const first = await listen(shared);
-  const second = await listen(shared);
+  const first = await listenBenchApp(shared);
+  const second = await listenBenchApp(shared);
   const measured = async (url: string, body: object) => {
     const before = upstreamCounter?.() ?? 0;
     const run = await post(url, body);

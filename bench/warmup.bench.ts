@@ -4,23 +4,16 @@
  * 16, then a second replica warming from Redis. Prints a table; `npm run bench:warmup`.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/bootstrap';
 import { MarketDataService } from '../src/market-data/market-data.service';
 import { LimitedMarketDataProvider } from '../src/market-data/providers/limited.provider';
 import { CacheWarmerService } from '../src/warmup/cache-warmer.service';
 import type { WarmupProgress } from '../src/warmup/warmup-run';
 import { RedisServer } from '../test/support/redis-server';
+import { bootBenchApp } from './bench-app';
 import { environment, table } from './report';
 
 const SYMBOLS = 100;
 const POLICIES = ['prices', 'history', 'indicators', 'scores'] as const;
-
-async function boot(env: Record<string, string>): Promise<NestFastifyApplication> {
-  const { app } = await createApp({ NODE_ENV: 'production', LOG_LEVEL: 'error', WARMUP_ON_BOOT: 'false', WARMUP_CRON: 'off', REFRESH_AHEAD_INTERVAL_MS: '0', DISK_CACHE_ENABLED: 'false', ...env });
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
-}
 
 async function warm(app: NestFastifyApplication, symbols: string[]): Promise<{ progress: WarmupProgress; upstreamCalls: number }> {
   const upstream = app.get(LimitedMarketDataProvider);
@@ -41,7 +34,7 @@ async function main(): Promise<void> {
     rows.push([label, r.progress.symbols, r.progress.total, r.progress.elapsedMs, r.progress.symbolsPerSecond, r.progress.rate, r.progress.failed, r.upstreamCalls]);
   try {
     for (const concurrency of ['4', '16']) {
-      const memory = await boot({ REDIS_ENABLED: 'false', WARMUP_CONCURRENCY: concurrency });
+      const memory = await bootBenchApp({ REDIS_ENABLED: 'false', WARMUP_CONCURRENCY: concurrency });
       const symbols = (await memory.get(MarketDataService).listSymbols('sp500')).slice(0, SYMBOLS).map((s) => s.symbol);
       record(`cold, memory only, concurrency ${concurrency}`, await warm(memory, symbols));
       record(`again (all L1 hits), concurrency ${concurrency}`, await warm(memory, symbols));
@@ -49,10 +42,10 @@ async function main(): Promise<void> {
 
       const prefix = `benchwarm${Date.now()}:`;
       const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, WARMUP_CONCURRENCY: concurrency };
-      const first = await boot(env);
+      const first = await bootBenchApp(env);
       await new Promise((r) => setTimeout(r, 300));
       record(`cold, with Redis, concurrency ${concurrency}`, await warm(first, symbols));
-      const second = await boot(env);
+      const second = await bootBenchApp(env);
       await new Promise((r) => setTimeout(r, 300));
       record(`second replica (L2 hits), concurrency ${concurrency}`, await warm(second, symbols));
       await Promise.all([first.close(), second.close()]);
