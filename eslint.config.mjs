@@ -10,6 +10,17 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The dashboard page's own scripts run in the browser (served by src/dashboard, no build step).
+    files: ['src/dashboard/static/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', location: 'readonly', fetch: 'readonly', setTimeout: 'readonly', Chart: 'readonly' } },
+  },
+  {
+    // Node entry points written in plain CommonJS.
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { __dirname: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -1,9 +1,12 @@
 // Operators' CLI: starts a cache warmup on a running service through its admin API and follows it
 // with a progress bar. `npm run warmup -- --help` for usage. Exit codes are part of the contract.
-import { SingleBar } from 'cli-progress';
+// The same work as `market-cache warmup` (src/cli/, which it shares the client and follow loop
+// with); kept for its older exit codes, where a refused key is 3 rather than 4.
 import { parseArgs } from 'node:util';
+import { AdminClient } from '../src/cli/admin-client';
+import { CliError, EXIT as MARKET_CACHE_EXIT } from '../src/cli/cli-errors';
+import { startAndFollowWarmup, warmupSummary } from '../src/cli/warmup-follow';
 import { WARM_POLICY_NAMES } from '../src/config/warmup.config';
-import type { WarmupProgress } from '../src/warmup/warmup-run';
 
 export const EXIT = { done: 0, failures: 1, usage: 2, unreachable: 3 } as const;
 
@@ -71,84 +74,26 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   return { url: url.replace(/\/+$/, ''), key: values.key ?? env.ADMIN_API_KEY, symbols: list(values.symbols), policies, intervalMs, timeoutMs };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** One admin API call; 429s wait for Retry-After and try again; transport and auth failures exit 3. */
-async function call<T>(options: CliOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  for (;;) {
-    let response: Response;
-    try {
-      response = await fetch(`${options.url}/api/v1/admin/cache/warmup${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...(options.key ? { 'x-api-key': options.key } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new CliExit(EXIT.unreachable, `Cannot reach ${options.url}: ${cause}`);
-    }
-    const text = await response.text();
-    const message = () => describeError(text) ?? `HTTP ${response.status}`;
-    if (response.status === 429) {
-      await sleep(Math.max(1, Number(response.headers.get('retry-after')) || 1) * 1000);
-      continue;
-    }
-    if ([401, 403, 503].includes(response.status)) throw new CliExit(EXIT.unreachable, `Refused by the service (${response.status}): ${message()}`);
-    if (response.status === 404 && method === 'GET') {
-      throw new CliExit(EXIT.unreachable, `The service does not know this warmup (${message()}); behind a load balancer, target one replica`);
-    }
-    if (response.status === 400) throw new CliExit(EXIT.usage, `Rejected by the service: ${message()}`);
-    if (!response.ok) throw new CliExit(EXIT.unreachable, `Unexpected answer ${response.status}: ${message()}`);
-    return JSON.parse(text) as T;
-  }
-}
-
-function describeError(text: string): string | undefined {
-  try {
-    const { message } = JSON.parse(text) as { message?: string | string[] };
-    return Array.isArray(message) ? message.join('; ') : message;
-  } catch {
-    return undefined;
-  }
+/** In this CLI's older contract every refusal or failed call is 3 (auth included), a rejected request 2. */
+function legacyExit(error: CliError): CliExit {
+  if (error.exitCode === MARKET_CACHE_EXIT.usage) return new CliExit(EXIT.usage, error.message);
+  // A 404 while following: another replica answered, which does not know the run.
+  const hint = error.message.includes('answered 404') ? '; behind a load balancer, target one replica' : '';
+  return new CliExit(EXIT.unreachable, `${error.message}${hint}`);
 }
 
 /** Starts (or joins) a warmup and follows it to the end; returns the exit code. */
 export async function runCli(options: CliOptions, out: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const started = await call<{ id: string; joined: boolean }>(options, 'POST', '', { symbols: options.symbols, policies: options.policies });
-  out.write(`Warmup ${started.id} ${started.joined ? 'joined (one was already running)' : 'started'}\n`);
-  const bar = new SingleBar({
-    stream: out,
-    format: 'warmup [{bar}] {percentage}% | {value}/{total} tasks | {rate} tasks/s | ETA {etaText} | {failed} failed',
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-    hideCursor: true,
-  });
-  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-  let progress = await call<WarmupProgress>(options, 'GET', `/${started.id}`);
-  bar.start(Math.max(progress.total, 1), progress.done, payload(progress));
+  const client = new AdminClient({ url: options.url, apiKey: options.key, timeoutMs: 10_000, maxRetries: Infinity });
+  let outcome;
   try {
-    while (progress.status === 'running') {
-      if (Date.now() > deadline) throw new CliExit(EXIT.unreachable, `Gave up after ${options.timeoutMs} ms; the warmup goes on (${started.id})`);
-      await sleep(options.intervalMs);
-      progress = await call<WarmupProgress>(options, 'GET', `/${started.id}`);
-      bar.setTotal(Math.max(progress.total, 1));
-      bar.update(progress.done, payload(progress));
-    }
-  } finally {
-    bar.stop();
+    outcome = await startAndFollowWarmup(client, { symbols: options.symbols, policies: options.policies }, { intervalMs: options.intervalMs, timeoutMs: options.timeoutMs, progress: out });
+  } catch (error) {
+    throw error instanceof CliError ? legacyExit(error) : error;
   }
-  process.stdout.write(`${JSON.stringify(summary(progress))}\n`);
-  return progress.status === 'done' && progress.failed === 0 ? EXIT.done : EXIT.failures;
-}
-
-function payload(p: WarmupProgress): Record<string, unknown> {
-  return { rate: p.rate, failed: p.failed, etaText: p.etaMs === null ? '-' : `${Math.ceil(p.etaMs / 1000)}s` };
-}
-
-function summary(p: WarmupProgress): Record<string, unknown> {
-  const { id, status, symbols, total, done, failed, rate, symbolsPerSecond, elapsedMs, failuresByCode, failures, error } = p;
-  return { id, status, symbols, total, done, failed, rate, symbolsPerSecond, elapsedMs, failuresByCode, failures: failures.slice(0, 5), error };
+  if (outcome.timedOut) throw new CliExit(EXIT.unreachable, `Gave up after ${options.timeoutMs} ms; the warmup goes on (${outcome.id})`);
+  process.stdout.write(`${JSON.stringify(warmupSummary(outcome.progress))}\n`);
+  return outcome.progress.status === 'done' && outcome.progress.failed === 0 ? EXIT.done : EXIT.failures;
 }
 
 async function main(): Promise<void> {

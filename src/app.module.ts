@@ -4,8 +4,10 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { CacheModule, HttpCacheInterceptor } from './cache';
 import type { AllConfig } from './config/configuration';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { IndicatorsModule } from './indicators/indicators.module';
 import { InferenceModule } from './inference/inference.module';
@@ -15,6 +17,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PortfolioModule } from './portfolio/portfolio.module';
 import { ScansModule } from './scans/scans.module';
 import { ScoresModule } from './scores/scores.module';
+import { SignalsModule } from './signals/signals.module';
 import { WarmupModule } from './warmup/warmup.module';
 
 /** Imports only. The validated config arrives from `createApp`, never read here from process.env. */
@@ -41,6 +44,9 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         WarmupModule,
+        SignalsModule,
+        AlertsModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_INTERCEPTOR, useExisting: HttpCacheInterceptor }],
     };

@@ -5,9 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { HttpCacheFastPath, installHttpCacheFastPath } from './cache';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { rejectMisshapenBodies } from './common/body-shape';
+import { sendFrameworkError } from './common/framework-errors';
 import { buildAllConfig, type AllConfig } from './config/configuration';
 import { validateEnv, type EnvSource } from './config/load-env';
+import { logFastPathHits } from './logging/fast-path-access-log';
 import { echoRequestId, requestIdOf } from './logging/request-id';
 import { HttpMetrics } from './metrics/http-metrics';
 import { setupOpenApi } from './openapi/openapi';
@@ -41,7 +45,13 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
     // Not `requestIdHeader`: Fastify would take the header verbatim; requestIdOf vets it first.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // Bad %-escapes and over-long params are refused by the router itself: answer them as ErrorBody too.
+    frameworkErrors: sendFrameworkError,
   });
+  const fastify = adapter.getInstance();
+  // Before NestFactory.create registers Nest's middleware: see installHttpCacheFastPath.
+  echoRequestId(fastify);
+  const fastPathHook = installHttpCacheFastPath(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), adapter, {
     logger: logLevels(config.app.logLevel),
     bufferLogs: true,
@@ -51,8 +61,9 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
   });
   app.useLogger(app.get(PinoNestLogger));
   // Hooks before init, so they wrap every route the app registers (and the 404 handler).
-  const fastify = app.getHttpAdapter().getInstance();
-  echoRequestId(fastify);
+  rejectMisshapenBodies(fastify);
+  fastPathHook.bind(app.get(HttpCacheFastPath));
+  logFastPathHits(fastify, app.get(HttpCacheFastPath), config.app, options.logDestination);
   app.get(HttpMetrics).attach(fastify);
   await app.register(fastifyEtag);
   app.useGlobalPipes(

@@ -1,11 +1,11 @@
 import { applyDecorators, createParamDecorator, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { NoCache } from '../cache';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { API_KEY_SCHEME, BEARER_SCHEME } from '../openapi/openapi';
 import { ADMIN_MESSAGES } from './admin.constants';
+import { AdminThrottlerGuard } from './admin-throttler.guard';
 import { adminActorOf, ApiKeyGuard } from './api-key.guard';
 
 /**
@@ -16,7 +16,7 @@ import { adminActorOf, ApiKeyGuard } from './api-key.guard';
 export const AdminRoute = () =>
   applyDecorators(
     NoCache(),
-    UseGuards(ThrottlerGuard, ApiKeyGuard),
+    UseGuards(AdminThrottlerGuard, ApiKeyGuard),
     ApiSecurity(API_KEY_SCHEME),
     ApiBearerAuth(BEARER_SCHEME),
     ApiErrorResponses(

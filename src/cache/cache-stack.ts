@@ -8,7 +8,7 @@ import { globToRegExp } from './glob';
 import { HotKeys } from './hot-keys';
 import { SingleFlight } from './single-flight';
 import { TierIO } from './tier-io';
-import type { LocalTier } from './tiers/local-tier';
+import type { LocalEntry, LocalTier } from './tiers/local-tier';
 import type { RemoteTier } from './tiers/remote-tier';
 
 export type { CacheResult, CacheSource, Factory, FactoryContext, WrapOptions, WriteOptions } from './cache.types';
@@ -51,6 +51,19 @@ export class CacheStack {
     const flight = this.flights.run(key, () => this.resolveSlow(policy, key, factory, options));
     if (flight.joined) this.events.emit('coalesced', { policy: policyOfKey(key) });
     return this.tracked(await flight.promise);
+  }
+
+  /**
+   * The fresh L1 entry of `key`, synchronously and still encoded, counted like a `wrap` hit; else
+   * undefined (the caller then takes the full path). For the HTTP fast path, which keeps the
+   * decoded response per entry object instead of decoding the bytes on every hit.
+   */
+  peekLocal(key: string): LocalEntry | undefined {
+    const l1 = this.local.get(key);
+    if (!l1 || this.now() >= l1.staleAt) return undefined;
+    this.hotKeys.record(key);
+    this.events.emit('hit', { policy: policyOfKey(key), tier: 'l1' });
+    return l1;
   }
 
   /** A fresh value from L1 or L2 (backfilling L1), or a graced one with `allowStale`. */

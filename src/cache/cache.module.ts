@@ -8,6 +8,7 @@ import { CacheInvalidationInterceptor } from './cache-invalidation.interceptor';
 import { CacheStack } from './cache-stack';
 import { CacheStats } from './cache-stats';
 import { CacheService } from './cache.service';
+import { HttpCacheFastPath } from './http-cache-fast-path';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
 import { createNestCacheManager } from './nest-cache-manager.store';
 import { RedisConnection } from './redis-connection';
@@ -35,11 +36,12 @@ import { LocalTier } from './tiers/local-tier';
     { provide: CacheStats, inject: [CacheEvents], useFactory: (events: CacheEvents) => new CacheStats(events) },
     CacheService,
     CacheAdminService,
+    HttpCacheFastPath,
     HttpCacheInterceptor,
     CacheInvalidationInterceptor,
     RedisHealthIndicator,
     { provide: CACHE_MANAGER, inject: [CacheStack], useFactory: createNestCacheManager },
   ],
-  exports: [CacheService, CacheAdminService, HttpCacheInterceptor, CacheInvalidationInterceptor, CACHE_MANAGER, RedisConnection, RedisHealthIndicator],
+  exports: [CacheService, CacheAdminService, HttpCacheFastPath, HttpCacheInterceptor, CacheInvalidationInterceptor, CACHE_MANAGER, RedisConnection, RedisHealthIndicator],
 })
 export class CacheModule extends ConfigurableCacheModule {}

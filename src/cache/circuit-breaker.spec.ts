@@ -110,6 +110,23 @@ describe(L2Guard.name, () => {
     expect(states).toEqual(['open']);
   });
 
+  it('opens after minRequests failures in a row even when the window is full of earlier successes', async () => {
+    build();
+    for (let i = 0; i < 1_000; i++) await sut.run(async () => 'ok');
+
+    await failTimes(OPTIONS.minRequests - 1);
+    expect(sut.state).toBe('closed');
+    await sut.run(async () => 'ok');
+    await failTimes(OPTIONS.minRequests - 1);
+    expect(sut.state).toBe('closed');
+    const timedOut = await Promise.all(Array.from({ length: OPTIONS.minRequests }, () => sut.run(never).catch((e: unknown) => e)));
+
+    for (const outcome of timedOut) expect(outcome).toBeInstanceOf(L2TimeoutError);
+    expect(sut.state).toBe('open');
+    expect(states).toEqual(['open']);
+    await nextState('half-open');
+  });
+
   it('counts timeouts as failures', async () => {
     build();
 

@@ -29,12 +29,18 @@ type Operation = () => Promise<unknown>;
  * The deadline is a JS timer of ours, not node-redis' command timeout, which stops guarding a
  * command once it is written to the socket and so never fires on a frozen (SIGSTOPped) server.
  * The breaker opens when `errorPercent` of at least `minRequests` calls in the rolling window
- * fail or time out; after `openMs` it lets exactly one probe through (half-open) and closes on
- * its success. While open, calls fail in microseconds and the cache runs on L1 + factory.
+ * fail or time out, or after `minRequests` failures in a row; after `openMs` it lets exactly one
+ * probe through (half-open) and closes on its success. While open, calls fail in microseconds and
+ * the cache runs on L1 + factory.
+ *
+ * The in-a-row rule is ours: after a busy healthy spell the rolling window holds thousands of
+ * successes, and a Redis that froze would have to fail as many calls again (seconds of requests
+ * each waiting the deadline, several times per request) before the percentage alone opens it.
  */
 export class L2Guard {
   private readonly breaker: CircuitBreakerImpl<[Operation], unknown>;
   private readonly listeners = new Set<(state: BreakerState) => void>();
+  private failuresInARow = 0;
 
   constructor(readonly options: L2GuardOptions) {
     this.breaker = new CircuitBreakerImpl((op: Operation) => op(), {
@@ -59,9 +65,12 @@ export class L2Guard {
    */
   async run<T>(op: () => Promise<T>): Promise<T> {
     try {
-      return (await this.breaker.fire(op)) as T;
+      const result = (await this.breaker.fire(op)) as T;
+      this.failuresInARow = 0;
+      return result;
     } catch (error) {
       const code = (error as { code?: string }).code;
+      if (code !== 'EOPENBREAKER' && ++this.failuresInARow >= this.options.minRequests && !this.breaker.opened) this.breaker.open();
       if (code === 'ETIMEDOUT') throw new L2TimeoutError(`L2 operation exceeded ${this.options.timeoutMs} ms`);
       if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
       throw error;

@@ -3,17 +3,13 @@ import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
-import { CACHE_POLICY_METADATA, NO_CACHE_METADATA, X_CACHE_HEADER, X_CACHE_VALUES } from './cache.constants';
+import { CACHE_POLICY_METADATA, NO_CACHE_METADATA } from './cache.constants';
 import { CacheKeys } from './cache-keys';
 import type { PolicyName } from './cache-policies';
 import type { CacheResult } from './cache-stack';
 import { CacheService } from './cache.service';
-
-/** What the interceptor caches: the body serialized once, and its validator. */
-interface CachedResponse {
-  body: string;
-  etag: string;
-}
+import { HttpCacheFastPath } from './http-cache-fast-path';
+import { httpCacheKeyOf, setCachedResponseHeaders, type CachedResponse } from './http-response';
 
 /**
  * Caches GET responses of routes marked `@CachePolicy(name)`, through `CacheService.wrapWithMeta`
@@ -21,38 +17,35 @@ interface CachedResponse {
  * The body is serialized to JSON once and served as bytes on every hit. Sets `X-Cache`, `Age`,
  * `Cache-Control` and `ETag`; the Fastify etag hook answers 304 to a matching `If-None-Match`.
  * Shaped like `@nestjs/cache-manager`'s `CacheInterceptor` (override `trackBy`), but fail-open:
- * a cache fault never turns into an error response.
+ * a cache fault never turns into an error response. Routes it caches are taught to
+ * `HttpCacheFastPath`, which answers their later fresh L1 hits before Nest runs at all.
  */
 @Injectable()
 export class HttpCacheInterceptor implements NestInterceptor {
   constructor(
     protected readonly cache: CacheService,
     protected readonly reflector: Reflector,
+    private readonly fastPath: HttpCacheFastPath,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const policy = this.policyOf(context);
     const key = policy ? this.trackBy(context) : undefined;
     if (!policy || key === undefined) return next.handle();
+    // A subclass with its own trackBy keys differently from the fast path: keep it off.
+    if (this.trackBy === HttpCacheInterceptor.prototype.trackBy) this.fastPath.learn(context, policy);
 
     const result: CacheResult<CachedResponse> = await this.cache.wrapWithMeta(policy, CacheKeys.http(policy, key), async () => {
       const body = JSON.stringify(await lastValueFrom(next.handle(), { defaultValue: null }));
       return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
     });
-    this.setHeaders(context.switchToHttp().getResponse<FastifyReply>(), result);
+    setCachedResponseHeaders(context.switchToHttp().getResponse<FastifyReply>(), result.value, result);
     return of(result.value.body);
   }
 
   /** The cache key of a request: path plus query parameters sorted by name (their order never matters). */
   protected trackBy(context: ExecutionContext): string | undefined {
-    const req = context.switchToHttp().getRequest<FastifyRequest>();
-    const [path] = req.url.split('?', 1);
-    const query = (req.query ?? {}) as Record<string, string | string[]>;
-    const normalized = Object.keys(query)
-      .sort()
-      .map((name) => `${name}=${[query[name]].flat().join(',')}`)
-      .join('&');
-    return normalized ? `${path}?${normalized}` : path;
+    return httpCacheKeyOf(context.switchToHttp().getRequest<FastifyRequest>());
   }
 
   protected isRequestCacheable(context: ExecutionContext): boolean {
@@ -64,14 +57,5 @@ export class HttpCacheInterceptor implements NestInterceptor {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(NO_CACHE_METADATA, targets)) return undefined;
     return this.reflector.getAllAndOverride<PolicyName | undefined>(CACHE_POLICY_METADATA, targets);
-  }
-
-  private setHeaders(reply: FastifyReply, result: CacheResult<CachedResponse>): void {
-    const now = Date.now();
-    reply.header('content-type', 'application/json; charset=utf-8');
-    reply.header(X_CACHE_HEADER, X_CACHE_VALUES[result.source]);
-    reply.header('age', String(Math.max(0, Math.floor((now - result.createdAt) / 1000))));
-    reply.header('cache-control', `max-age=${Math.max(0, Math.floor((result.staleAt - now) / 1000))}`);
-    reply.header('etag', result.value.etag);
   }
 }

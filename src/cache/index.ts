@@ -14,6 +14,7 @@ export { NoCache } from './decorators/no-cache.decorator';
 export { Cached } from './decorators/cached.decorator';
 export { InvalidateCache, type InvalidateCacheSpec } from './decorators/invalidate-cache.decorator';
 export { HttpCacheInterceptor } from './http-cache.interceptor';
+export { HttpCacheFastPath, installHttpCacheFastPath } from './http-cache-fast-path';
 export { RedisConnection } from './redis-connection';
 export { RedisHealthIndicator } from './redis.health';
 export { SingleFlight } from './single-flight';

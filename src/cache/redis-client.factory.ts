@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { createClient, createCluster, createSentinel } from '@keyv/redis';
 import { RESP_TYPES } from '@redis/client';
+import { ConfigInvalidError } from '../common/errors';
 import type { RedisConnectionConfig, RedisNodeAddress } from '../config/cache.config';
 import type { RedisTopology } from './redis-topology';
 import { ClusterTopology } from './topologies/cluster.topology';
@@ -10,6 +12,16 @@ import { StandaloneTopology } from './topologies/standalone.topology';
 
 // Bulk-string replies come back as Buffers: cache entries are binary (V8 serializer).
 const BUFFER_REPLIES = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+
+/** The private CA of REDIS_TLS_CA_FILE, read once per client; unreadable stops the boot naming the variable. */
+function trustedCa(config: RedisConnectionConfig): { ca?: Buffer } {
+  if (!config.tlsCaFile) return {};
+  try {
+    return { ca: readFileSync(config.tlsCaFile) };
+  } catch (error) {
+    throw new ConfigInvalidError([`REDIS_TLS_CA_FILE: cannot read ${config.tlsCaFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+}
 
 /**
  * Options of every connection to a data node (the standalone server, each cluster node, the
@@ -23,7 +35,7 @@ function dataNodeOptions(config: RedisConnectionConfig) {
     disableOfflineQueue: true,
     socket: {
       connectTimeout: config.connectTimeoutMs,
-      ...(config.tls ? { tls: true as const, rejectUnauthorized: !config.tlsInsecure } : {}),
+      ...(config.tls ? { tls: true as const, rejectUnauthorized: !config.tlsInsecure, ...trustedCa(config) } : {}),
       reconnectStrategy: reconnectDelay,
     },
   };

@@ -12,6 +12,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   UPSTREAM_RATE_LIMITED: HttpStatus.SERVICE_UNAVAILABLE,
   UPSTREAM_BAD_RESPONSE: HttpStatus.BAD_GATEWAY,
   CONFIG_INVALID: HttpStatus.INTERNAL_SERVER_ERROR,
+  STORE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /** The JSON every error response carries. */

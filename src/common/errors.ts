@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'UPSTREAM_BAD_RESPONSE'
   | 'CONFIG_INVALID'
   | 'NOT_FOUND'
-  | 'INSUFFICIENT_DATA';
+  | 'INSUFFICIENT_DATA'
+  | 'STORE_UNAVAILABLE';
 
 /** Base class: a stable machine-readable `code`, a human message and the original `cause`. */
 export abstract class AppError extends Error {
@@ -75,4 +76,12 @@ export class ConfigInvalidError extends AppError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
+}
+
+/**
+ * A store that must be shared by every replica (price alerts in Redis) cannot be reached, so the
+ * request is refused rather than answered from one replica's memory.
+ */
+export class StoreUnavailableError extends AppError {
+  readonly code = 'STORE_UNAVAILABLE' as const;
 }

@@ -16,6 +16,8 @@ export interface AppConfig {
   adminApiKey?: string;
   /** Admin requests per minute per client IP. @default 60 */
   adminRateLimitPerMinute: number;
+  /** Admin dashboard: one sample of the cache's counters this often; the last 15 minutes are kept. @default 5000 */
+  dashboardSampleIntervalMs: number;
 }
 
 export function buildAppConfig(env: EnvSchema): AppConfig {
@@ -29,5 +31,6 @@ export function buildAppConfig(env: EnvSchema): AppConfig {
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (nodeEnv === 'test' ? 0 : 1000),
     adminApiKey: env.ADMIN_API_KEY,
     adminRateLimitPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE ?? 60,
+    dashboardSampleIntervalMs: env.DASHBOARD_SAMPLE_INTERVAL_MS ?? 5000,
   };
 }

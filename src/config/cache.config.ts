@@ -24,6 +24,8 @@ export interface RedisConnectionConfig {
   /** TLS to the data nodes (not to the Sentinels). */
   tls: boolean;
   tlsInsecure: boolean;
+  /** PEM file of the CA(s) to trust for the data nodes' certificates (REDIS_TLS_CA_FILE); read at boot. */
+  tlsCaFile?: string;
   /** @default 2000 */
   connectTimeoutMs: number;
   /** Cluster only: seed nodes; the others are discovered from them. */
@@ -132,6 +134,7 @@ export function buildCacheConfig(env: EnvSchema): CacheConfig {
       password: env.REDIS_PASSWORD,
       tls: url.startsWith('rediss://') || (env.REDIS_TLS ?? false),
       tlsInsecure: env.REDIS_TLS_INSECURE ?? false,
+      tlsCaFile: env.REDIS_TLS_CA_FILE,
       connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS ?? 2000,
     },
     prefix: env.REDIS_PREFIX ?? 'mc:',

@@ -5,6 +5,8 @@ import type { EnvSchema } from './env.schema';
 import { buildInferenceConfig, type InferenceConfig } from './inference.config';
 import { buildMarketDataConfig, type MarketDataConfig } from './market-data.config';
 import { buildWarmupConfig, type WarmupConfig } from './warmup.config';
+import { buildAlertsConfig, type AlertsConfig } from './alerts.config';
+import { buildSignalsConfig, type SignalsConfig } from './signals.config';
 
 /** Everything `ConfigService<AllConfig, true>` serves, built once from the validated env. */
 export interface AllConfig {
@@ -14,8 +16,10 @@ export interface AllConfig {
   inference: InferenceConfig;
   warmup: WarmupConfig;
   diskCache: DiskCacheConfig;
+  signals: SignalsConfig;
+  alerts: AlertsConfig;
 }
 
 export function buildAllConfig(env: EnvSchema): AllConfig {
-  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env) };
+  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env) };
 }

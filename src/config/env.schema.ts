@@ -4,6 +4,7 @@ import { CronVar, ListVar, TimeZoneVar } from './list-env.decorators';
 import { HostPortListVar } from './redis-env.decorators';
 import { WARM_POLICY_NAMES } from './warmup.config';
 import { SYMBOL_PATTERN } from '../market-data/market-data.dto';
+import { SCORE_HORIZONS } from '../scores/score-model';
 
 /**
  * Every environment variable the service reads, one validated field each. Defaults live in the
@@ -32,6 +33,8 @@ export class EnvSchema {
   @BoolVar() REDIS_TLS?: boolean;
   /** Skip certificate verification (self-signed test setups only). */
   @BoolVar() REDIS_TLS_INSECURE?: boolean;
+  /** PEM file of the CA(s) that signed the Redis server certificate (a private CA); default: Node's trusted CAs. */
+  @IsOptional() @IsString() REDIS_TLS_CA_FILE?: string;
   @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 chars of [A-Za-z0-9_.:-]' })
   REDIS_PREFIX?: string;
   @IntVar(50, 60_000) REDIS_CONNECT_TIMEOUT_MS?: number;
@@ -114,6 +117,25 @@ export class EnvSchema {
   @IntVar(0, 3_600_000) REFRESH_AHEAD_INTERVAL_MS?: number;
   @IntVar(1, 86_400_000) REFRESH_AHEAD_WITHIN_MS?: number;
 
+  // --- Active signals ---
+  /** 0 turns the scheduled recompute off (the route still computes on a cold read). */
+  @IntVar(0, 86_400_000) SIGNALS_REFRESH_INTERVAL_MS?: number;
+  @IsOptional() @Matches(/^[a-z0-9-]{1,40}$/, { message: 'SIGNALS_UNIVERSE must be all, sp500 or a sector slug' })
+  SIGNALS_UNIVERSE?: string;
+  @IsOptional() @IsIn(SCORE_HORIZONS) SIGNALS_HORIZON?: string;
+  @IntVar(0, 100) SIGNALS_COMPOSITE_HIGH?: number;
+  @IntVar(0, 100) SIGNALS_COMPOSITE_LOW?: number;
+  @IntVar(0, 100) SIGNALS_MOMENTUM_HIGH?: number;
+  @IntVar(0, 100) SIGNALS_MIN_CONFIDENCE_PERCENT?: number;
+
+  // --- Price alerts ---
+  /** 0 turns the provider poll off (warmups and reads still feed prices to the alerts). */
+  @IntVar(0, 3_600_000) ALERTS_POLL_INTERVAL_MS?: number;
+  @IntVar(100, 600_000) ALERTS_SSE_HEARTBEAT_MS?: number;
+  @IntVar(50, 120_000) ALERTS_WEBHOOK_TIMEOUT_MS?: number;
+  @IntVar(1, 20) ALERTS_WEBHOOK_MAX_ATTEMPTS?: number;
+  @IntVar(0, 600_000) ALERTS_WEBHOOK_BACKOFF_MS?: number;
+
   // --- Disk tier (history, info, tickers) ---
   /** Default: true when NODE_ENV=development, false otherwise. */
   @BoolVar() DISK_CACHE_ENABLED?: boolean;
@@ -128,4 +150,6 @@ export class EnvSchema {
   @IsOptional() @IsString() @MinLength(16) @MaxLength(256) ADMIN_API_KEY?: string;
   /** Admin requests per minute per client IP (all admin routes together). */
   @IntVar(1, 100_000) ADMIN_RATE_LIMIT_PER_MINUTE?: number;
+  /** How often the admin dashboard samples the cache's counters (15 minutes are kept). */
+  @IntVar(100, 60_000) DASHBOARD_SAMPLE_INTERVAL_MS?: number;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { stdTimeFunctions, type DestinationStream, type Level, type LevelWithSilent } from 'pino';
+import { stdTimeFunctions, type DestinationStream, type Level, type LevelWithSilent, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app.config';
 
 /** Header values never written to a log line. */
@@ -14,6 +14,11 @@ export const REDACTED_PATHS = [
 
 const QUIET_PATHS = new Set(['/metrics', '/health/live']);
 
+/** Level and time format every logger of the app shares (the access log of fast-path hits too). */
+export function baseLoggerOptions(app: Pick<AppConfig, 'logLevel'>): Pick<LoggerOptions, 'level' | 'timestamp'> {
+  return { level: app.logLevel as LevelWithSilent, timestamp: stdTimeFunctions.isoTime };
+}
+
 /**
  * nestjs-pino / pino-http options: JSON lines at `LOG_LEVEL`, one "request completed" line per
  * request carrying the Fastify request id, secrets redacted. Bodies are never serialized
@@ -22,8 +27,7 @@ const QUIET_PATHS = new Set(['/metrics', '/health/live']);
  */
 export function loggerParams(app: Pick<AppConfig, 'logLevel'>, destination?: DestinationStream): Params {
   const options = {
-    level: app.logLevel as LevelWithSilent,
-    timestamp: stdTimeFunctions.isoTime,
+    ...baseLoggerOptions(app),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     // Fastify made the id (see request-id.ts); this is only a fallback for requests it never saw.
     genReqId: (req: IncomingMessage) => String(req.id ?? 'unknown'),

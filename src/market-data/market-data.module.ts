@@ -6,6 +6,7 @@ import type { MarketDataConfig } from '../config/market-data.config';
 import { MarketDataController } from './market-data.controller';
 import { MarketDataHealthIndicator } from './market-data.health';
 import { MarketDataService } from './market-data.service';
+import { PriceFeed } from './price-feed';
 import { CsvMarketDataProvider } from './providers/csv.provider';
 import { withDiskTier } from './providers/disk-cached.provider';
 import { LimitedMarketDataProvider } from './providers/limited.provider';
@@ -45,6 +46,7 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
   providers: [
     MarketDataService,
     MarketDataHealthIndicator,
+    PriceFeed,
     {
       // One bound on upstream calls for the whole process; health and metrics read its `stats()`.
       provide: LimitedMarketDataProvider,
@@ -69,6 +71,6 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
       },
     },
   ],
-  exports: [MarketDataService, MarketDataProvider, LimitedMarketDataProvider, MarketDataHealthIndicator],
+  exports: [MarketDataService, PriceFeed, MarketDataProvider, LimitedMarketDataProvider, MarketDataHealthIndicator],
 })
 export class MarketDataModule {}

@@ -3,6 +3,7 @@ import { CacheKeys, CacheService } from '../cache';
 import { SymbolNotFoundError } from '../common/errors';
 import type { BatchPricesResponse } from './market-data.dto';
 import type { Bar, HistoryQuery, Quote, SymbolInfo } from './market-data.types';
+import { PriceFeed } from './price-feed';
 import { MarketDataProvider } from './providers/market-data.provider';
 
 /** Market data through the cache: the rules and the choice of policy live here. */
@@ -11,12 +12,21 @@ export class MarketDataService {
   constructor(
     private readonly cache: CacheService,
     private readonly provider: MarketDataProvider,
+    private readonly priceFeed: PriceFeed,
   ) {}
 
   /** @throws SymbolNotFoundError */
   getPrice(symbol: string): Promise<Quote> {
     const normalized = symbol.toUpperCase();
-    return this.cache.wrap('price', CacheKeys.price(normalized), () => this.provider.getQuote(normalized));
+    return this.cache.wrap('price', CacheKeys.price(normalized), () => this.fetchQuote(normalized));
+  }
+
+  /** A fresh quote from the provider (never the cache), written to the cache for the readers after us. @throws SymbolNotFoundError */
+  async refreshPrice(symbol: string): Promise<Quote> {
+    const normalized = symbol.toUpperCase();
+    const quote = await this.fetchQuote(normalized);
+    await this.cache.set('price', CacheKeys.price(normalized), quote);
+    return quote;
   }
 
   /** Bars ascending by date. @throws SymbolNotFoundError */
@@ -54,6 +64,13 @@ export class MarketDataService {
       }),
     );
     return { prices: prices.filter(Boolean), unknown: unknown.sort() };
+  }
+
+  // Every provider quote goes to the price feed: price alerts see warmups and reads, not only their own poll.
+  private async fetchQuote(symbol: string): Promise<Quote> {
+    const quote = await this.provider.getQuote(symbol);
+    this.priceFeed.publish(quote);
+    return quote;
   }
 
   // Daily and weekly bars change once a day; only intraday intervals would use the short policy.

@@ -44,6 +44,7 @@ import { WarmupSchedule } from './warmup-schedule.service';
         new RedisLease(connection.client, `${config.get('cache', { infer: true }).prefix}lock:warmup`),
     },
   ],
-  exports: [CacheWarmerService],
+  // Scheduler too: the signals and alerts schedules go through the same door to timers.
+  exports: [CacheWarmerService, Scheduler],
 })
 export class WarmupModule {}

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as models from 'kubernetes-models';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { read, ROOT } from './deployment-files';
 
 /** The fields of Kubernetes objects the manifest spec reads (the schemas check the rest). */
@@ -84,11 +84,18 @@ export interface Manifest {
 
 export const K8S_DIR = join(ROOT, 'k8s');
 
-/** Every `*.yaml` under k8s/ except the kustomization, relative to k8s/. */
+/** Files the kustomization turns into ConfigMaps (`configMapGenerator`): data such as alert rules, not manifests. */
+export function generatedFromFiles(): string[] {
+  const kustomization = parse(read(join(relative(ROOT, K8S_DIR), 'kustomization.yaml'))) as { configMapGenerator?: { files?: string[] }[] };
+  return (kustomization.configMapGenerator ?? []).flatMap((g) => g.files ?? []).map((f) => f.replace(/^[^=]*=/, ''));
+}
+
+/** Every `*.yaml` under k8s/ except the kustomization and the ConfigMap generators' inputs, relative to k8s/. */
 export function manifestFiles(dir = K8S_DIR): string[] {
+  const data = new Set(generatedFromFiles());
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .map((path) => path.split('\\').join('/'))
-    .filter((path) => /\.ya?ml$/.test(path) && !/(^|\/)kustomization\.ya?ml$/.test(path))
+    .filter((path) => /\.ya?ml$/.test(path) && !/(^|\/)kustomization\.ya?ml$/.test(path) && !data.has(path))
     .sort();
 }
 

@@ -1,0 +1,57 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { RedisConnection } from '../cache';
+import type { AllConfig } from '../config/configuration';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { WarmupModule } from '../warmup/warmup.module';
+import { RedisLease } from '../warmup/warmup-lease';
+import { AlertChannel, LocalAlertChannel, RedisAlertChannel } from './alert-channel';
+import { AlertFiring } from './alert-firing.service';
+import { AlertPricePoller } from './alert-price-poller.service';
+import { AlertStore, MemoryAlertStore } from './alert-store';
+import { AlertStreamHub } from './alert-stream.hub';
+import { ALERTS_CONFIG, ALERTS_POLL_LEASE } from './alerts.constants';
+import { AlertsController } from './alerts.controller';
+import { AlertsMetrics } from './alerts.metrics';
+import { AlertsService } from './alerts.service';
+import { RedisAlertStore } from './redis-alert-store';
+import { WebhookDelivery } from './webhook-delivery';
+
+const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache', { infer: true }).prefix;
+
+/** Price alerts: storage, firing, SSE and webhooks, the provider poll. Redis when enabled, else memory. Wiring only. */
+@Module({
+  imports: [MarketDataModule, WarmupModule],
+  controllers: [AlertsController],
+  providers: [
+    AlertsService,
+    AlertFiring,
+    AlertPricePoller,
+    AlertStreamHub,
+    WebhookDelivery,
+    AlertsMetrics,
+    {
+      provide: ALERTS_CONFIG,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => config.get('alerts', { infer: true }),
+    },
+    {
+      provide: AlertStore,
+      inject: [RedisConnection, ConfigService],
+      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>): AlertStore =>
+        connection.client ? new RedisAlertStore(connection.client, prefixOf(config)) : new MemoryAlertStore(),
+    },
+    {
+      provide: AlertChannel,
+      inject: [RedisConnection, ConfigService],
+      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>): AlertChannel =>
+        connection.client ? new RedisAlertChannel(connection.client, prefixOf(config)) : new LocalAlertChannel(),
+    },
+    {
+      provide: ALERTS_POLL_LEASE,
+      inject: [RedisConnection, ConfigService],
+      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>) => new RedisLease(connection.client, `${prefixOf(config)}lock:alerts-poll`),
+    },
+  ],
+})
+export class AlertsModule {}

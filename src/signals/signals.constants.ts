@@ -1,0 +1,6 @@
+/** The validated `signals` config slice, provided by the module from `ConfigService`. */
+export const SIGNALS_CONFIG = Symbol('mc:signals-config');
+/** The lease that lets one replica per interval recompute the signals. */
+export const SIGNALS_LEASE = Symbol('mc:signals-lease');
+/** Scheduler job name. */
+export const SIGNALS_REFRESH_JOB = 'signals-refresh';

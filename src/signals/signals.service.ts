@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CacheKeys, CacheService } from '../cache';
+import { NotFoundError } from '../common/errors';
+import type { SignalsConfig } from '../config/signals.config';
+import { MAX_SCAN_LIMIT, ScanRequestDto } from '../scans/scans.dto';
+import { ScansService } from '../scans/scans.service';
+import { signalsOf } from './signal-rules';
+import type { Screening } from './signals.dto';
+import { SIGNALS_CONFIG } from './signals.constants';
+
+/**
+ * Active signals: the symbols of the configured universe whose latest scan record (composite and
+ * momentum scores) crossed a threshold. Each computation is stored twice: as the active signals
+ * (`signals` policy, 1 h) and as the day's screening (`screening` policy, 24 h).
+ */
+@Injectable()
+export class SignalsService {
+  constructor(
+    private readonly cache: CacheService,
+    private readonly scans: ScansService,
+    @Inject(SIGNALS_CONFIG) private readonly config: SignalsConfig,
+  ) {}
+
+  /** The latest signals; computed on a cold read, so the route answers before the first scheduled run. */
+  active(): Promise<Screening> {
+    return this.cache.wrap('signals', CacheKeys.signals(), () => this.compute());
+  }
+
+  /** Recomputes and stores the signals (the scheduled job); every replica then reads the new ones. */
+  async refresh(): Promise<Screening> {
+    const screening = await this.compute();
+    await this.cache.set('signals', CacheKeys.signals(), screening);
+    return screening;
+  }
+
+  /** A day's stored screening (`YYYY-MM-DD`, UTC). @throws NotFoundError when none is stored for that day */
+  async screening(date: string): Promise<Screening> {
+    const stored = await this.cache.get<Screening>(CacheKeys.screening(date), { allowStale: true });
+    if (!stored) throw new NotFoundError(`No screening stored for ${date}: screenings are kept 24 h after the day's last run`);
+    return stored;
+  }
+
+  private async compute(): Promise<Screening> {
+    const { universe, horizon, thresholds } = this.config;
+    const request = Object.assign(new ScanRequestDto(), { universe, horizon, limit: MAX_SCAN_LIMIT });
+    const scan = await this.scans.scan(request);
+    const screening: Screening = {
+      date: scan.date,
+      asOf: new Date().toISOString(),
+      universe,
+      horizon,
+      thresholds,
+      scanned: scan.stats.scanned,
+      signals: signalsOf(scan.results, thresholds),
+    };
+    await this.cache.set('screening', CacheKeys.screening(screening.date), screening);
+    return screening;
+  }
+}
