@@ -1,11 +1,17 @@
 import { ServiceUnavailableException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AllConfig } from '../config/configuration';
 import { adminActorOf, ApiKeyGuard } from './api-key.guard';
 
 const KEY = 'k-0123456789abcdef';
+
+// The real comparison, observed: the guard must call it (and only it) to decide.
+jest.mock('node:crypto', () => {
+  const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+  return { ...actual, timingSafeEqual: jest.fn(actual.timingSafeEqual) };
+});
 
 function guardWith(key: string | undefined): ApiKeyGuard {
   const config = { get: () => ({ adminApiKey: key }) } as unknown as ConfigService<AllConfig, true>;
@@ -47,5 +53,38 @@ describe(ApiKeyGuard.name, () => {
     const { context, request } = contextFor(headers);
     expect(sut.canActivate(context)).toBe(true);
     expect(adminActorOf(request)).toBe(createHash('sha256').update(KEY).digest('hex').slice(0, 8));
+  });
+});
+
+describe(`${ApiKeyGuard.name}: constant-time comparison`, () => {
+  const digestOf = (text: string) => createHash('sha256').update(text).digest();
+
+  const compare = jest.mocked(timingSafeEqual);
+
+  beforeEach(() => compare.mockClear());
+
+  it.each([
+    ['a 1-character key', 'x'],
+    ['a prefix of the key', KEY.slice(0, 8)],
+    ['the key minus its last character', KEY.slice(0, -1)],
+    ['a 4 KiB key', 'k'.repeat(4096)],
+    ['the right key', KEY],
+  ])('compares fixed-size SHA-256 digests with timingSafeEqual for %s (no shortcut on length or first differing byte)', (_name, presented) => {
+    const sut = guardWith(KEY);
+
+    let admitted: boolean;
+    try {
+      admitted = sut.canActivate(contextFor({ 'x-api-key': presented }).context);
+    } catch {
+      admitted = false;
+    }
+
+    expect(admitted).toBe(presented === KEY);
+    expect(compare).toHaveBeenCalledTimes(1);
+    const [given, expected] = compare.mock.calls[0] as [Buffer, Buffer];
+    expect(given).toHaveLength(32);
+    expect(expected).toHaveLength(32);
+    expect(Buffer.compare(given, digestOf(presented))).toBe(0);
+    expect(Buffer.compare(expected, digestOf(KEY))).toBe(0);
   });
 });
