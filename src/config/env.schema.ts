@@ -35,7 +35,8 @@ export class EnvSchema {
   @BoolVar() REDIS_TLS_INSECURE?: boolean;
   /** PEM file of the CA(s) that signed the Redis server certificate (a private CA); default: Node's trusted CAs. */
   @IsOptional() @IsString() REDIS_TLS_CA_FILE?: string;
-  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,32}$/, { message: 'REDIS_PREFIX must be 1-32 chars of [A-Za-z0-9_.:-]' })
+  /** Ends with `:`, so no pattern under it can reach another application's keys (`mc` would match `mcx:…`). */
+  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{0,31}:$/, { message: 'REDIS_PREFIX must be 1-32 chars of [A-Za-z0-9_.:-] ending with ":"' })
   REDIS_PREFIX?: string;
   @IntVar(50, 60_000) REDIS_CONNECT_TIMEOUT_MS?: number;
   /** Cluster mode: seed nodes `host:port,...` (the others are discovered); REDIS_URL/HOST/PORT/DB are then unused. */

@@ -72,6 +72,9 @@ describe(validateEnv.name, () => {
     ['CACHE_PRICE_TTL', '0'],
     ['CACHE_L1_MAX_BYTES', '10'],
     ['CACHE_BREAKER_ERROR_PERCENT', '101'],
+    // Without the trailing colon, admin patterns under `mc` would also reach another app's `mcx:` keys.
+    ['REDIS_PREFIX', 'mc'],
+    ['REDIS_PREFIX', ':'.repeat(33)],
     ['NODE_ENV', 'prod'],
     ['LOG_LEVEL', 'verbose'],
     ['REDIS_URL', 'http://localhost:6379'],
