@@ -127,6 +127,21 @@ describe(L2Guard.name, () => {
     await nextState('half-open');
   });
 
+  it('does not count late-firing timeouts (a busy event loop) toward the in-a-row rule', async () => {
+    build();
+    for (let i = 0; i < 1_000; i++) await sut.run(async () => 'ok');
+
+    const pending = Array.from({ length: OPTIONS.minRequests * 2 }, () => sut.run(never).catch((e: unknown) => e));
+    const busyUntil = Date.now() + OPTIONS.timeoutMs * 4;
+    while (Date.now() < busyUntil) {
+      // the loop is blocked: every deadline fires late
+    }
+    const outcomes = await Promise.all(pending);
+
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(L2TimeoutError);
+    expect(sut.state).toBe('closed');
+  });
+
   it('counts timeouts as failures', async () => {
     build();
 

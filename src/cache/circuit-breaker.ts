@@ -64,17 +64,32 @@ export class L2Guard {
    * @throws L2TimeoutError past the deadline, L2CircuitOpenError while open, or `op`'s own error.
    */
   async run<T>(op: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
       const result = (await this.breaker.fire(op)) as T;
       this.failuresInARow = 0;
       return result;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== 'EOPENBREAKER' && ++this.failuresInARow >= this.options.minRequests && !this.breaker.opened) this.breaker.open();
+      if (code !== 'EOPENBREAKER' && !(code === 'ETIMEDOUT' && this.timerWasLate(started))) this.countFailureInARow();
       if (code === 'ETIMEDOUT') throw new L2TimeoutError(`L2 operation exceeded ${this.options.timeoutMs} ms`);
       if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
       throw error;
     }
+  }
+
+  private countFailureInARow(): void {
+    if (++this.failuresInARow >= this.options.minRequests && !this.breaker.opened) this.breaker.open();
+  }
+
+  /**
+   * A deadline that fired well after it was due says the event loop was busy, not that Redis was
+   * silent: a burst of such timeouts under CPU load must not open the breaker by the in-a-row rule
+   * (the percentage rule still counts them). A frozen Redis leaves the loop idle, so its timeouts
+   * fire on time.
+   */
+  private timerWasLate(started: number): boolean {
+    return performance.now() - started > this.options.timeoutMs + Math.max(20, this.options.timeoutMs / 2);
   }
 
   get state(): BreakerState {
