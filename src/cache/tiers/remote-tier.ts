@@ -174,11 +174,20 @@ export class RemoteTier {
     return reply === undefined ? undefined : reply !== null;
   }
 
-  /** Deletes a lease only if `token` still owns it (a late holder must not free someone else's). */
+  /**
+   * Deletes a lease only if `token` still owns it (a late holder must not free someone else's).
+   * Outside the breaker and the deadline: nobody awaits a release, and one sent while Redis is
+   * frozen must still reach it, queued right after the SET it undoes. Through the breaker it was
+   * dropped while open, and the lease outlived the freeze by `leaseMs`, making every waiter on
+   * that key wait `waitMs` for a value that was never coming.
+   */
   async releaseLease(key: string, token: string): Promise<void> {
-    await this.run('lease', undefined, () =>
-      this.client.eval(RELEASE_IF_OWNER, { keys: [this.prefix + key], arguments: [token] }),
-    );
+    if (!this.client.isReady) return;
+    try {
+      await this.client.eval(RELEASE_IF_OWNER, { keys: [this.prefix + key], arguments: [token] });
+    } catch {
+      // The lease expires by itself after leaseMs.
+    }
   }
 
   async exists(key: string): Promise<boolean | undefined> {
