@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pLimit from 'p-limit';
+import { StoreUnavailableError } from '../common/errors';
 import type { AlertsConfig } from '../config/alerts.config';
 import { MarketDataService } from '../market-data/market-data.service';
 import { Scheduler } from '../warmup/scheduler';
@@ -37,7 +38,15 @@ export class AlertPricePoller implements OnApplicationBootstrap {
   /** One scheduled tick: polls unless another replica already did in this interval. */
   async tick(): Promise<void> {
     const lease = await this.lease.acquire(Math.max(1, Math.floor(this.config.pollIntervalMs * 0.9)));
-    if (lease.state !== 'busy') await this.poll();
+    if (lease.state === 'busy') return;
+    try {
+      await this.poll();
+    } catch (error) {
+      // Redis down: the alerts live there, so there is nothing to check until it is back (an
+      // expected, degraded state, not an error); the next tick tries again.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.logger.warn(`Alert poll skipped: ${error.message}`);
+    }
   }
 
   /** Fetches the alerted symbols' quotes and resolves once they were checked; returns the symbols polled. */

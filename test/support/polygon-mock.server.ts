@@ -20,7 +20,8 @@ export interface PolygonMockOptions {
 
 /**
  * A canned answer for `script()`: JSON `body` or `raw` text; or a connection that `hang`s before
- * the headers, `stall`s after half the body, or is `cut` after half the body.
+ * the headers, `stall`s after half the body, is `cut` after half the body, or `drip`s the body
+ * one byte every `drip` ms (bytes keep coming, so only a whole-request deadline stops it).
  */
 export interface MockReply {
   status?: number;
@@ -30,6 +31,7 @@ export interface MockReply {
   hang?: boolean;
   stall?: boolean;
   cut?: boolean;
+  drip?: number;
 }
 
 export interface RecordedRequest {
@@ -173,6 +175,15 @@ export class PolygonMockServer {
     res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...reply.headers });
     if (reply.stall) {
       res.write(text.slice(0, Math.floor(text.length / 2)));
+      return;
+    }
+    if (reply.drip) {
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || sent >= text.length) return void (clearInterval(timer), res.end());
+        res.write(text[sent++]);
+      }, reply.drip);
+      res.on('close', () => clearInterval(timer));
       return;
     }
     if (reply.cut) {
