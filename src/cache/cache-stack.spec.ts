@@ -26,6 +26,15 @@ describe(CacheStack.name, () => {
       expect(factory).toHaveBeenCalledTimes(1);
     });
 
+    it('keeps only the encoded bytes in L1, never the decoded value beside them (L1 counts bytes only)', async () => {
+      const { stack, sut } = await new CacheBuilder().withL1Only().build();
+
+      await sut.wrap('price', key, async () => ({ price: 1, history: new Array(1_000).fill(1.5) }));
+      const held = stack.local.get(key);
+
+      expect(held && Object.keys(held).sort()).toEqual(['bytes', 'createdAt', 'expiresAt', 'staleAt', 'tags']);
+    });
+
     it('runs the factory once for 500 concurrent callers of one cold key', async () => {
       const { sut } = await new CacheBuilder().withL1Only().build();
       let runs = 0;

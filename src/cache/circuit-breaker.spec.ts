@@ -1,3 +1,4 @@
+import { stat } from 'node:fs';
 import { L2CircuitOpenError, L2Guard, L2TimeoutError, type BreakerState, type L2GuardOptions } from './circuit-breaker';
 
 const OPTIONS: L2GuardOptions = { timeoutMs: 50, errorPercent: 50, minRequests: 5, windowMs: 10_000, openMs: 100 };
@@ -125,6 +126,24 @@ describe(L2Guard.name, () => {
     expect(sut.state).toBe('open');
     expect(states).toEqual(['open']);
     await nextState('half-open');
+  });
+
+  it('reads a reply that arrived while the event loop was stalled past the deadline, instead of calling it late', async () => {
+    build();
+    // Stalled in the check phase, so the loop next runs the timers (the deadline is due by then) and
+    // only then polls the I/O completion (thread pool) that landed during the stall.
+    const { reply } = await new Promise<{ reply: Promise<string> }>((started) =>
+      setImmediate(() => {
+        const pending = sut.run(() => new Promise<string>((resolve) => stat(__filename, () => resolve('ok'))));
+        const busyUntil = Date.now() + OPTIONS.timeoutMs * 4;
+        while (Date.now() < busyUntil) {
+          // stalled
+        }
+        started({ reply: pending });
+      }),
+    );
+
+    await expect(reply).resolves.toBe('ok');
   });
 
   it('does not count late-firing timeouts (a busy event loop) toward the in-a-row rule', async () => {

@@ -16,6 +16,40 @@ export class L2TimeoutError extends Error {
   readonly code = 'L2_TIMEOUT';
 }
 
+/**
+ * `op` bounded by `timeoutMs`. When the timer fires, the verdict waits one `setImmediate`: timers
+ * run before the event loop polls for I/O, so after a stall (a burst of 500 requests parsing) a
+ * reply already sitting in the socket would otherwise be judged late unread. Once polled, a reply
+ * that arrived settles `op` first; a frozen Redis still fails within the deadline plus one turn.
+ */
+function withDeadline<T>(op: () => Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (!settled) reject(new L2TimeoutError(`L2 operation exceeded ${timeoutMs} ms`));
+          settled = true;
+        }),
+      timeoutMs,
+    );
+    op().then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 /** Raised without touching Redis while the breaker is open. */
 export class L2CircuitOpenError extends Error {
   readonly code = 'L2_CIRCUIT_OPEN';
@@ -43,8 +77,9 @@ export class L2Guard {
   private failuresInARow = 0;
 
   constructor(readonly options: L2GuardOptions) {
-    this.breaker = new CircuitBreakerImpl((op: Operation) => op(), {
-      timeout: options.timeoutMs,
+    this.breaker = new CircuitBreakerImpl((op: Operation) => withDeadline(op, options.timeoutMs), {
+      // Our deadline (withDeadline), not opossum's: see there.
+      timeout: false,
       // opossum opens strictly above its threshold; ours opens at `errorPercent` or more.
       errorThresholdPercentage: options.errorPercent - 0.001,
       volumeThreshold: options.minRequests,
@@ -71,8 +106,7 @@ export class L2Guard {
       return result;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== 'EOPENBREAKER' && !(code === 'ETIMEDOUT' && this.timerWasLate(started))) this.countFailureInARow();
-      if (code === 'ETIMEDOUT') throw new L2TimeoutError(`L2 operation exceeded ${this.options.timeoutMs} ms`);
+      if (code !== 'EOPENBREAKER' && !(error instanceof L2TimeoutError && this.timerWasLate(started))) this.countFailureInARow();
       if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
       throw error;
     }

@@ -38,7 +38,9 @@ export class TierIO {
       tags: [...table.tags, ...(options.tags ?? [])],
     };
     const bytes = encodeEntry(entry);
-    this.local.set(key, { ...entry, bytes }, createdAt);
+    // Only the bytes and the times: L1 counts `bytes` against its bound, so a decoded value kept
+    // beside them would be memory it never accounts for (a second copy of every value written here).
+    this.local.set(key, { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes }, createdAt);
     this.events.emit('written', { keys: [key] });
     return { ...entry, key, bytes, ttlMs: ttlMs + graceMs };
   }
