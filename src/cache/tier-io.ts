@@ -66,7 +66,10 @@ export class TierIO {
     const now = this.now();
     const state = entryState(entry, now);
     if (state === 'expired') return undefined;
-    this.local.set(key, { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes }, now);
+    // A reply can be a view into a larger socket buffer; L1 keeps a copy of its own, so an entry
+    // never holds a whole chunk alive that L1's byte count does not see.
+    const own = bytes.byteLength < bytes.buffer.byteLength ? Buffer.from(bytes) : bytes;
+    this.local.set(key, { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes: own }, now);
     if (state === 'fresh') this.events.emit('hit', { policy: policyOfKey(key), tier: 'l2' });
     return { ...entry, source: state === 'fresh' ? 'l2' : 'stale' };
   }
