@@ -146,6 +146,19 @@ describe(L2Guard.name, () => {
     await expect(reply).resolves.toBe('ok');
   });
 
+  it('does not open by the in-a-row rule while other calls keep getting answers (Redis slow, not silent)', async () => {
+    build();
+    for (let i = 0; i < 1_000; i++) await sut.run(async () => 'ok');
+
+    const slow = Array.from({ length: OPTIONS.minRequests * 2 }, () => sut.run(never).catch((e: unknown) => e));
+    const answering = setInterval(() => void sut.run(async () => 'ok'), 5);
+    const outcomes = await Promise.all(slow);
+    clearInterval(answering);
+
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(L2TimeoutError);
+    expect(sut.state).toBe('closed');
+  });
+
   it('does not count late-firing timeouts (a busy event loop) toward the in-a-row rule', async () => {
     build();
     for (let i = 0; i < 1_000; i++) await sut.run(async () => 'ok');

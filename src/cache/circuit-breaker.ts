@@ -69,12 +69,16 @@ type Operation = () => Promise<unknown>;
  *
  * The in-a-row rule is ours: after a busy healthy spell the rolling window holds thousands of
  * successes, and a Redis that froze would have to fail as many calls again (seconds of requests
- * each waiting the deadline, several times per request) before the percentage alone opens it.
+ * each waiting the deadline, several times per request) before the percentage alone opens it. It
+ * counts only timeouts of a silent Redis: none while any other call got an answer within the
+ * deadline, and none whose timer fired late (a busy event loop).
  */
 export class L2Guard {
   private readonly breaker: CircuitBreakerImpl<[Operation], unknown>;
   private readonly listeners = new Set<(state: BreakerState) => void>();
   private failuresInARow = 0;
+  /** When Redis last answered anything (a value or an error of its own); a silent Redis is what the in-a-row rule is for. */
+  private lastReplyAt = performance.now();
 
   constructor(readonly options: L2GuardOptions) {
     this.breaker = new CircuitBreakerImpl((op: Operation) => withDeadline(op, options.timeoutMs), {
@@ -101,15 +105,24 @@ export class L2Guard {
   async run<T>(op: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      const result = (await this.breaker.fire(op)) as T;
+      const result = (await this.breaker.fire(() => op().finally(() => (this.lastReplyAt = performance.now())))) as T;
       this.failuresInARow = 0;
       return result;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== 'EOPENBREAKER' && !(error instanceof L2TimeoutError && this.timerWasLate(started))) this.countFailureInARow();
+      if (code !== 'EOPENBREAKER' && !(error instanceof L2TimeoutError && (this.timerWasLate(started) || this.redisAnsweredWithin()))) this.countFailureInARow();
       if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
       throw error;
     }
+  }
+
+  /**
+   * Whether some other call got an answer during the last deadline: then Redis is alive but slow
+   * for this call (a busy server, a big pipeline ahead of it), which the percentage rule judges;
+   * opening on it would drop writes under load. A frozen or vanished Redis answers nothing.
+   */
+  private redisAnsweredWithin(): boolean {
+    return performance.now() - this.lastReplyAt < this.options.timeoutMs;
   }
 
   private countFailureInARow(): void {
