@@ -22,6 +22,11 @@ import { WebhookReceiver } from '../support/webhook-receiver';
 const figures: Record<string, string | number> = {};
 afterAll(() => console.log(`alerts e2e figures: ${JSON.stringify(figures)}`));
 
+/** Only updates received after an alert's `createdAt` (millisecond resolution) can fire it: not in its millisecond. */
+async function pastCreation(alert: { createdAt: string }): Promise<void> {
+  while (Date.now() <= Date.parse(alert.createdAt)) await sleep(1);
+}
+
 const post = (app: NestFastifyApplication, payload: object) => app.inject({ method: 'POST', url: '/api/v1/alerts', payload });
 const priceOf = async (app: NestFastifyApplication, symbol: string) =>
   (await app.inject({ method: 'GET', url: `/api/v1/market/prices/${symbol}` })).json<Quote>().price;
@@ -85,6 +90,7 @@ describe('price alerts on one replica (memory)', () => {
     await app.get(AlertFiring).whenIdle();
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(200);
 
+    await pastCreation(alert);
     expect(await app.get(AlertPricePoller).poll()).toEqual(['AAPL']);
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${below.id}` })).statusCode).toBe(200);
@@ -102,6 +108,7 @@ describe('price alerts on one replica (memory)', () => {
       await client.waitFor(() => client.comments.some((c) => c.startsWith('connected')), 5000, 'the connected comment');
       const price = await priceOf(app, 'JPM');
       const alert = (await post(app, { symbol: 'JPM', condition: 'below', price: Math.round(price * 200) / 100 })).json<Alert>();
+      await pastCreation(alert);
       await app.get(AlertPricePoller).poll();
       await client.waitFor(() => client.events.length > 0, 5000, 'the alert');
       expect(client.dataOf<AlertNotification>('alert')).toMatchObject([{ alertId: alert.id, symbol: 'JPM', condition: 'below' }]);
@@ -181,6 +188,7 @@ describe('price alerts across two replicas sharing one Redis', () => {
     // B sees the alert A stored.
     expect((await b.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toEqual(alert);
 
+    await pastCreation(alert);
     // Both replicas poll the provider at once: both see the crossing, one fires.
     const polledAt = performance.now();
     await Promise.all([a.get(AlertPricePoller).poll(), b.get(AlertPricePoller).poll()]);

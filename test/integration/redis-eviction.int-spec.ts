@@ -21,7 +21,9 @@ describe('Redis at maxmemory with allkeys-lru', () => {
   beforeEach(async () => {
     // Keyspace events tell our deletions (del) from Redis' evictions (evicted).
     redis = await RedisServer.start(['--maxmemory', '2mb', '--maxmemory-policy', 'allkeys-lru', '--notify-keyspace-events', 'Eg']);
-    cache = await new CacheBuilder().withRedis(redis.url).build();
+    // About eviction, not the deadline: a 100-entry write on a loaded CI box may take > 100 ms, and
+    // timeouts in a row would open the breaker and skip the very writes that should evict.
+    cache = await new CacheBuilder().withRedis(redis.url).withEnv({ CACHE_L2_TIMEOUT_MS: '2000' }).build();
   });
 
   afterEach(async () => {
@@ -98,8 +100,14 @@ describe('Redis at maxmemory with allkeys-lru', () => {
     figures.tagOrphansLeft = aLeft;
     expect(deleted).toBe(indexed);
     expect(ourDeletions.filter((key) => key.includes(':B-'))).toEqual([]);
-    expect(ourDeletions.filter((key) => key.includes(':A-')).length).toBeGreaterThan(0);
-    expect(ourDeletions).toContain(cache.prefix + tagIndexKey('A'));
+    // LRU eviction is sampled: now and then it takes the index set itself (the next test's case).
+    // Members the index lists may have been evicted since: only those still there make a `del`.
+    expect(ourDeletions.filter((key) => key.includes(':A-')).length).toBeLessThanOrEqual(indexed);
+    if (indexed > 0) {
+      expect(ourDeletions).toContain(cache.prefix + tagIndexKey('A'));
+    } else {
+      expect(ourDeletions.filter((key) => key.includes(':A-'))).toEqual([]);
+    }
     expect(cache.stack.local.entries).toBeLessThanOrEqual(b.length);
     expect(cache.sut.stats().l2.errors).toBe(0);
   });
