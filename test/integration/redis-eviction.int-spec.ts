@@ -98,12 +98,13 @@ describe('Redis at maxmemory with allkeys-lru', () => {
     figures.tagMembersIndexed = indexed;
     figures.tagInvalidated = deleted;
     figures.tagOrphansLeft = aLeft;
-    expect(deleted).toBe(indexed);
+    // The index itself can be evicted between reading it and invalidating: never more than it listed.
+    expect(deleted).toBeLessThanOrEqual(indexed);
     expect(ourDeletions.filter((key) => key.includes(':B-'))).toEqual([]);
     // LRU eviction is sampled: now and then it takes the index set itself (the next test's case).
     // Members the index lists may have been evicted since: only those still there make a `del`.
-    expect(ourDeletions.filter((key) => key.includes(':A-')).length).toBeLessThanOrEqual(indexed);
-    if (indexed > 0) {
+    expect(ourDeletions.filter((key) => key.includes(':A-')).length).toBeLessThanOrEqual(deleted);
+    if (deleted > 0) {
       expect(ourDeletions).toContain(cache.prefix + tagIndexKey('A'));
     } else {
       expect(ourDeletions.filter((key) => key.includes(':A-'))).toEqual([]);
