@@ -81,6 +81,9 @@ describe(DiskStore.name, () => {
     for (let i = 0; i < 20; i++) {
       await sut.set(`k${i}`, blob, 60_000);
       expect(sut.stats().bytes).toBeLessThanOrEqual(MiB);
+      // Reopening orders files by mtime, which the kernel stamps from a coarse clock (a few ms):
+      // files written within one tick tie, so space the writes as real ones are.
+      await new Promise((r) => setTimeout(r, 10));
     }
     expect(await sut.get('k0')).toBeUndefined();
     expect(blob.equals((await sut.get<Buffer>('k19')) ?? Buffer.alloc(0))).toBe(true);

@@ -105,6 +105,8 @@ export class DiskStore {
         if (info?.isFile()) found.push({ name, size: info.size, mtimeMs: info.mtimeMs });
       }
     }
+    // Write order survives a restart only as mtime, stamped from the kernel's coarse clock: files
+    // written within a few ms of each other tie, and any of them may go first.
     found.sort((a, b) => a.mtimeMs - b.mtimeMs);
     for (const { name, size } of found) this.account(name, size);
     await this.evict();
