@@ -13,7 +13,7 @@ import { RedisServer } from '../test/support/redis-server';
 import { bootBenchApp } from './bench-app';
 import { defaultPeerBody } from './peers/nest-cache-manager.app';
 import { environment, recordTargets, table, writeSection } from './report';
-import { median, percentile } from './stats';
+import { median, quantile } from '../test/support/latency';
 
 const ROUNDS = 20;
 const CALLS_PER_ROUND = 1_000;
@@ -84,10 +84,10 @@ async function main(): Promise<void> {
     }
 
     const [ours, rawGet, rawDecoded] = variants;
-    const p50 = (v: Variant) => percentile(v.samples, 0.5);
+    const p50 = (v: Variant) => quantile(v.samples, 0.5);
     const extra = p50(ours) - p50(rawGet);
     const perRoundExtra = ours.roundP50s.map((p, i) => p - rawGet.roundP50s[i]);
-    const rows = variants.map((v) => [v.label, v.samples.length, fmt(p50(v)), fmt(percentile(v.samples, 0.9)), fmt(percentile(v.samples, 0.99)), fmt(p50(v) - p50(rawGet))]);
+    const rows = variants.map((v) => [v.label, v.samples.length, fmt(p50(v)), fmt(quantile(v.samples, 0.9)), fmt(quantile(v.samples, 0.99)), fmt(p50(v) - p50(rawGet))]);
     const body = [
       `A ${bytes.length}-byte entry (a ~1 KB quote-like JSON object, encoded with its envelope) read from a private redis-server, in process, one call in flight. L1 holds nothing (\`CACHE_L1_MAX_ENTRY_BYTES=64\`): the ${measuredCalls.toLocaleString('en-US')} measured \`CacheService.get\` calls were all L2 hits (checked in the cache's counters). The raw client is \`@redis/client\` on its own connection, replies as Buffers.`,
       `${ROUNDS} rounds of ${CALLS_PER_ROUND.toLocaleString('en-US')} calls per variant, the variants alternating call by call (order rotating), after ${WARMUP_CALLS.toLocaleString('en-US')} warm-up calls each.`,

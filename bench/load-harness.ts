@@ -31,7 +31,8 @@ export interface ChildServer {
   url: string;
   pid: number;
   child: ChildProcess;
-  stop(): void;
+  /** SIGTERM, resolved once the process has exited. */
+  close(): Promise<void>;
 }
 
 /** Runs `script` (TypeScript through ts-node, or compiled `.js`) as a child on CPU 0 with `PORT` set; resolves once `readyPath` answers 200. */
@@ -52,7 +53,13 @@ export async function startChildServer(label: string, script: string, env: Recor
     child.kill('SIGKILL');
     throw error;
   }
-  return { label, url, pid: child.pid as number, child, stop: () => void child.kill('SIGTERM') };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { label, url, pid: child.pid as number, child, close };
 }
 
 async function waitForOk(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
@@ -118,4 +125,3 @@ export async function load(server: Pick<ChildServer, 'url' | 'pid'>, paths: stri
   };
 }
 
-export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       const file = await heapSnapshot(server, snapshotDir);
       snapshots.push(await snapshot(server, 'diagnostic: after a full GC (forced by a heap snapshot; RSS includes the snapshot writer)'));
       stopping = true;
-      server.stop();
+      void server.close();
       heap = analyse(file);
       rmSync(snapshotDir, { recursive: true, force: true });
     }
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     ]);
   } finally {
     stopping = true;
-    server?.stop();
+    await server?.close();
     await redis.stop();
   }
 }

@@ -12,7 +12,8 @@
  */
 import { RedisServer } from '../test/support/redis-server';
 import { QUIET_BENCH_ENV } from './bench-app';
-import { PINNED, load, median, pinLoadGenerator, startChildServer, type ChildServer, type LoadResult } from './load-harness';
+import { median } from '../test/support/latency';
+import { PINNED, load, pinLoadGenerator, startChildServer, type ChildServer, type LoadResult } from './load-harness';
 import { environment, recordTargets, table, writeSection, type TargetRow } from './report';
 
 const SYMBOLS = 500;
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     });
     recordTargets('redis-freeze', [target(l1On, 'Redis frozen (SIGSTOP) under load, L1 on'), target(bypassed, 'Redis frozen under load, L1 bypassed (worst case)')]);
   } finally {
-    for (const server of servers) server.stop();
+    await Promise.all(servers.map((server) => server.close()));
     await redis.stop();
   }
 }

@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../test/support/free-port';
-import { quantile } from '../test/support/latency';
+import { median, quantile } from '../test/support/latency';
 import { pollUntil, redisCli } from '../test/support/redis-cli';
 import { RedisServer } from '../test/support/redis-server';
 
@@ -51,7 +51,6 @@ interface ProcessSample {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (values: number[]) => quantile(values, 0.5);
 const floor = (values: number[]) => Math.min(...values);
 
 /** Mixed traffic: mostly quotes over 500 symbols, some heavier routes, some unknown symbols (404 by design). */

@@ -19,13 +19,13 @@ import type { Bar } from '../src/market-data/market-data.types';
 import { PolygonMockServer } from '../test/support/polygon-mock.server';
 import { RedisServer } from '../test/support/redis-server';
 import { QUIET_BENCH_ENV } from './bench-app';
-import { spawnServer, type ChildServer } from './child-server';
+import { startChildServer, type ChildServer } from './load-harness';
 import { ConnectionPool, type BurstResult } from './http-burst';
 import { PINNED, pinLoadGenerator } from './load-harness';
 import { spawnNestCacheManagerPeer } from './peers/nest-cache-manager.app';
 import { fetchUpstreamQuote } from './peers/upstream-quote';
 import { environment, recordTargets, table, writeSection } from './report';
-import { median, percentile } from './stats';
+import { median, quantile } from '../test/support/latency';
 
 const REQUESTS = 1_000;
 const ROUNDS = 10;
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       return server;
     };
     // Sequential boots: two cores, shared with other work.
-    const serviceReplica = (env: Record<string, string>) => spawned(() => spawnServer('src/main.ts', env, '/health/ready'));
+    const serviceReplica = (env: Record<string, string>) => spawned(() => startChildServer('service', 'src/main.ts', env, '/health/ready'));
     const ours = [await serviceReplica(service), await serviceReplica(service)];
     // Diagnostic only (not the target's configuration): the same two replicas with a 1 s L2 deadline.
     const patient = { ...service, REDIS_PREFIX: `stampede-patient${Date.now()}:`, CACHE_L2_TIMEOUT_MS: String(PATIENT_L2_TIMEOUT_MS) };
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
         const outcome = { upstreamCalls: upstream(), latencies: results.map((r) => r.ms), errors: results.filter((r) => r.status !== 200).length, diagnosis };
         variant.outcomes.push(outcome);
         const why = diagnosis ? `; loop stall ${diagnosis.loopStallMs.toFixed(0)} ms, L2 timeouts ${diagnosis.l2Timeouts}, breaker refusals ${diagnosis.l2CircuitOpen}` : '';
-        console.log(`round ${round + 1} ${variant.system} × ${variant.replicas}: ${outcome.upstreamCalls} upstream calls, ${outcome.errors} errors, p99 ${percentile(outcome.latencies, 0.99).toFixed(0)} ms${why}`);
+        console.log(`round ${round + 1} ${variant.system} × ${variant.replicas}: ${outcome.upstreamCalls} upstream calls, ${outcome.errors} errors, p99 ${quantile(outcome.latencies, 0.99).toFixed(0)} ms${why}`);
       }
     }
 
@@ -216,8 +216,8 @@ async function main(): Promise<void> {
       v.replicas,
       median(calls(v)),
       calls(v).join(' / '),
-      median(v.outcomes.map((o) => percentile(o.latencies, 0.5))).toFixed(1),
-      median(v.outcomes.map((o) => percentile(o.latencies, 0.99))).toFixed(1),
+      median(v.outcomes.map((o) => quantile(o.latencies, 0.5))).toFixed(1),
+      median(v.outcomes.map((o) => quantile(o.latencies, 0.99))).toFixed(1),
       errors(v),
     ]);
     const diagnosisRows = [ourOne, ourTwo, ourTwoPatient].map((v) => {

@@ -12,7 +12,8 @@
 import { createClient } from '@redis/client';
 import { RedisServer } from '../test/support/redis-server';
 import { QUIET_BENCH_ENV } from './bench-app';
-import { PINNED, load, median, pinLoadGenerator, startChildServer, type ChildServer, type LoadResult } from './load-harness';
+import { median } from '../test/support/latency';
+import { PINNED, load, pinLoadGenerator, startChildServer, type ChildServer, type LoadResult } from './load-harness';
 import { environment, recordTargets, table, writeSection } from './report';
 
 const PATH = '/api/v1/scores/AAPL?horizon=medium';
@@ -102,8 +103,7 @@ async function main(): Promise<void> {
     const bare = await start('bare Fastify, same bytes', 'bench/throughput.bench.ts', { BENCH_RESPONSE: JSON.stringify({ headers, body }) }, PATH, ['--bare']);
     const { spawnNestCacheManagerPeer } = await import('./peers/nest-cache-manager.app');
     const peer = async (label: string, options: Parameters<typeof spawnNestCacheManagerPeer>[0]) => {
-      const child = await spawnNestCacheManagerPeer(options);
-      const server: ChildServer = { label, url: child.url, pid: child.pid, child: child.child, stop: () => void child.close() };
+      const server = { ...(await spawnNestCacheManagerPeer(options)), label };
       servers.push(server);
       await fetch(`${server.url}${PEER_PATH}`);
       const same = await (await fetch(`${server.url}${PEER_PATH}`)).text();
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       },
     ]);
   } finally {
-    for (const server of servers) server.stop();
+    await Promise.all(servers.map((server) => server.close()));
     await redis.stop();
   }
 }

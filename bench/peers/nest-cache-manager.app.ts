@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Keyv } from 'keyv';
 import { join } from 'node:path';
-import { spawnServer, type ChildServer } from '../child-server';
+import { startChildServer, type ChildServer } from '../load-harness';
 import { fetchUpstreamQuote, UpstreamError } from './upstream-quote';
 
 export interface NestCacheManagerPeerOptions {
@@ -122,7 +122,7 @@ export function spawnNestCacheManagerPeer(options: Omit<NestCacheManagerPeerOpti
   if (options.upstreamApiKey) env.PEER_UPSTREAM_API_KEY = options.upstreamApiKey;
   if (options.body !== undefined) env.PEER_BODY = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   if (options.ttlMs !== undefined) env.PEER_TTL_MS = String(options.ttlMs);
-  return spawnServer(join('bench', 'peers', 'nest-cache-manager.app.ts'), env, '/health');
+  return startChildServer(`@nestjs/cache-manager peer (${options.store})`, join('bench', 'peers', 'nest-cache-manager.app.ts'), env, '/health');
 }
 
 function optionsFromEnv(env: NodeJS.ProcessEnv): NestCacheManagerPeerOptions {

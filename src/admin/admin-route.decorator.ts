@@ -1,4 +1,4 @@
-import { applyDecorators, createParamDecorator, UseGuards, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, UseGuards, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NoCache } from '../cache';
@@ -9,14 +9,15 @@ import { AdminThrottlerGuard } from './admin-throttler.guard';
 import { adminActorOf, ApiKeyGuard } from './api-key.guard';
 
 /**
- * Everything an admin route (or controller) needs: never cached, rate-limited, then the API key.
- * The limit runs first so that guessing keys is rate-limited too. Needs `AdminModule` in the app
- * (it registers the throttler), not in the importing module.
+ * Everything an admin route (or controller) needs: never cached, rate-limited, then the API key
+ * (or another `auth` guard, e.g. the dashboard's, which also accepts its session cookie). The limit
+ * runs first so that guessing keys is rate-limited too. Needs `AdminModule` in the app (it
+ * registers the throttler), not in the importing module.
  */
-export const AdminRoute = () =>
+export const AdminRoute = (auth: Type<CanActivate> = ApiKeyGuard) =>
   applyDecorators(
     NoCache(),
-    UseGuards(AdminThrottlerGuard, ApiKeyGuard),
+    UseGuards(AdminThrottlerGuard, auth),
     ApiSecurity(API_KEY_SCHEME),
     ApiBearerAuth(BEARER_SCHEME),
     ApiErrorResponses(

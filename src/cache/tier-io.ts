@@ -38,9 +38,7 @@ export class TierIO {
       tags: [...table.tags, ...(options.tags ?? [])],
     };
     const bytes = encodeEntry(entry);
-    // Only the bytes and the times: L1 counts `bytes` against its bound, so a decoded value kept
-    // beside them would be memory it never accounts for (a second copy of every value written here).
-    this.local.set(key, { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes }, createdAt);
+    this.local.set(key, localEntryOf(entry, bytes), createdAt);
     this.events.emit('written', { keys: [key] });
     return { ...entry, key, bytes, ttlMs: ttlMs + graceMs };
   }
@@ -66,10 +64,7 @@ export class TierIO {
     const now = this.now();
     const state = entryState(entry, now);
     if (state === 'expired') return undefined;
-    // A reply can be a view into a larger socket buffer; L1 keeps a copy of its own, so an entry
-    // never holds a whole chunk alive that L1's byte count does not see.
-    const own = bytes.byteLength < bytes.buffer.byteLength ? Buffer.from(bytes) : bytes;
-    this.local.set(key, { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes: own }, now);
+    this.local.set(key, localEntryOf(entry, bytes), now);
     if (state === 'fresh') this.events.emit('hit', { policy: policyOfKey(key), tier: 'l2' });
     return { ...entry, source: state === 'fresh' ? 'l2' : 'stale' };
   }
@@ -78,4 +73,14 @@ export class TierIO {
     const { value } = decodeEntry<T>(entry.bytes);
     return { value, source, createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt };
   }
+}
+
+/**
+ * What L1 keeps of an entry: the bytes it counts against its bound and the times, never the
+ * decoded value (a second, uncounted copy). A reply can be a view into a larger socket buffer:
+ * L1 keeps a copy of its own, so an entry never holds alive a whole chunk its count does not see.
+ */
+function localEntryOf(entry: CacheEntry<unknown>, bytes: Buffer): LocalEntry {
+  const own = bytes.byteLength < bytes.buffer.byteLength ? Buffer.from(bytes) : bytes;
+  return { createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags, bytes: own };
 }

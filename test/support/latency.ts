@@ -10,3 +10,6 @@ export function quantile(samples: readonly number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
+
+/** The median (nearest-rank, the lower one of an even count). */
+export const median = (samples: readonly number[]): number => quantile(samples, 0.5);
