@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bar } from '../market-data/market-data.types';
+import { sharedData } from '../../test/support/shared-data';
 import { computeIndicator, DEFAULT_INDICATOR_NAMES, parseIndicatorNames, type IndicatorSpec, type IndicatorValue } from './indicator-catalog';
 
-// Real S&P 500 daily bars, 2013-02-08..2018-02-07 (1,259 per symbol). shared/ sits beside the repo.
-const SAMPLE_CSV = path.resolve(__dirname, '../../../shared/data/sp500-daily-sample-50.csv');
+// Real S&P 500 daily bars, 2013-02-08..2018-02-07 (1,259 per symbol). From the shared data folder (test/support/shared-data.ts).
+const SAMPLE_CSV = sharedData('sp500-daily-sample-50.csv');
 const SYMBOLS = ['AAPL', 'MSFT', 'XOM', 'JPM'];
 const NAMES = [...DEFAULT_INDICATOR_NAMES, 'sma200', 'ema12', 'rsi2', 'bbands50', 'atr50', 'macd_5_35_5'];
 const COMPARED_POINTS = 50;

@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
 import { CacheAdminService } from '../../src/cache';
 import { startApp } from '../support/app.builder';
 import { waitUntil } from '../support/cache.builder';
 import { RedisServer } from '../support/redis-server';
+import { sharedData } from '../support/shared-data';
 
 // The real S&P 500 sample (50 tickers, 2013-02-08 .. 2018-02-07), beside the repository as in CI.
-const SAMPLE = resolve(__dirname, '../../../shared/data/sp500-daily-sample-50.csv');
+const SAMPLE = sharedData('sp500-daily-sample-50.csv');
 
 let redis: RedisServer;
 

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Logger } from '@nestjs/common';
 import { InvalidArgumentError, SymbolNotFoundError } from '../../common/errors';
 import { CsvMarketDataProvider } from './csv.provider';
+import { SHARED_DATA_DIR } from '../../../test/support/shared-data';
 
-// /work/main and /work/shared are siblings here and in CI's clone.
-const SHARED_DATA = resolve(__dirname, '../../../../shared/data');
+const SHARED_DATA = SHARED_DATA_DIR;
 const SAMPLE = join(SHARED_DATA, 'sp500-daily-sample-50.csv');
 const FULL_GZ = join(SHARED_DATA, 'sp500-daily-2013-2018.csv.gz');
 const HEADER = 'date,open,high,low,close,volume';

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { PolygonMockServer } from '../../../test/support/polygon-mock.server';
 import { SymbolNotFoundError, UpstreamBadResponseError, UpstreamRateLimitedError, UpstreamUnavailableError } from '../../common/errors';
@@ -6,12 +5,13 @@ import type { Bar } from '../market-data.types';
 import { CsvMarketDataProvider } from './csv.provider';
 import { LimitedMarketDataProvider } from './limited.provider';
 import { PolygonMarketDataProvider, type PolygonProviderOptions } from './polygon.provider';
+import { sharedData } from '../../../test/support/shared-data';
 
 const KEY = 'pk_test_9f8e7d6c5b4a';
 const AGGS = /\/v2\/aggs\/ticker\/AAPL\/range\//;
 // The day after the sample file's last bar, mid-session in New York.
 const NOW = new Date('2018-02-08T15:00:00Z');
-const csv = new CsvMarketDataProvider({ path: resolve(__dirname, '../../../../shared/data/sp500-daily-sample-50.csv') });
+const csv = new CsvMarketDataProvider({ path: sharedData('sp500-daily-sample-50.csv') });
 
 describe(PolygonMarketDataProvider.name, () => {
   let mock: PolygonMockServer;
