@@ -11,8 +11,10 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { IndicatorsModule } from './indicators/indicators.module';
 import { InferenceModule } from './inference/inference.module';
+import { modelIdentityOf } from './inference/model-identity';
 import { loggerParams } from './logging/logger.params';
 import { MarketDataModule } from './market-data/market-data.module';
+import { sourceIdentityOf } from './market-data/source-identity';
 import { MetricsModule } from './metrics/metrics.module';
 import { PortfolioModule } from './portfolio/portfolio.module';
 import { ScansModule } from './scans/scans.module';
@@ -32,7 +34,14 @@ export class AppModule {
         CacheModule.forRootAsync({
           isGlobal: true,
           inject: [ConfigService],
-          useFactory: (cfg: ConfigService<AllConfig, true>) => cfg.get('cache', { infer: true }),
+          useFactory: (cfg: ConfigService<AllConfig, true>) => ({
+            ...cfg.get('cache', { infer: true }),
+            // Every key carries what its value is made of: the data source, and the model where a value embeds a prediction.
+            generation: {
+              source: sourceIdentityOf(cfg.get('marketData', { infer: true })),
+              model: modelIdentityOf(cfg.get('inference', { infer: true }).modelPath),
+            },
+          }),
         }),
         MarketDataModule,
         IndicatorsModule,

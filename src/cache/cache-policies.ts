@@ -21,6 +21,12 @@ export const POLICY_NAMES = [
 
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
+/**
+ * Policies whose values embed a model's prediction (predictions and the answers that carry them):
+ * their keys carry the model's fingerprint besides the data source's (`key-scope.ts`).
+ */
+export const MODEL_POLICIES: readonly PolicyName[] = ['prediction', 'portfolio'];
+
 export interface PolicySettings {
   /** Fresh lifetime in ms: within it a value is served without a refresh. */
   ttlMs: number;

@@ -3,9 +3,11 @@ import { policyOfKey } from './cache-keys';
 import type { PolicyName, PolicySettings } from './cache-policies';
 import type { CacheResult, Factory, WrapOptions, WriteOptions } from './cache.types';
 import type { DistributedLock } from './distributed-lock';
+import { symbolTag, WIDE_TAG } from './dependency-tags';
 import { FactoryRunner } from './factory-runner';
 import { globToRegExp } from './glob';
 import { HotKeys } from './hot-keys';
+import { UNSCOPED, type KeyScoper } from './key-scope';
 import { SingleFlight } from './single-flight';
 import { TierIO } from './tier-io';
 import type { LocalEntry, LocalTier } from './tiers/local-tier';
@@ -33,13 +35,16 @@ export class CacheStack {
     readonly events: CacheEvents,
     private readonly now: () => number = Date.now,
     lock?: DistributedLock,
+    /** Puts the source generation into every key (`key-scope.ts`); every entry point applies it. */
+    readonly keys: KeyScoper = UNSCOPED,
   ) {
     this.hotKeys = new HotKeys(10_000, 2_000, now);
     this.io = new TierIO(local, remote, policies, events, now);
     this.runner = new FactoryRunner(this.io, events, now, lock);
   }
 
-  async getOrSet<T>(policy: PolicyName, key: string, factory: Factory<T>, options: WrapOptions<T> = {}): Promise<CacheResult<T>> {
+  async getOrSet<T>(policy: PolicyName, logicalKey: string, factory: Factory<T>, options: WrapOptions<T> = {}): Promise<CacheResult<T>> {
+    const key = this.keys.scope(logicalKey);
     if (!options.forceRefresh) {
       this.hotKeys.record(key, { policy, factory: factory as Factory<unknown>, options: options as WrapOptions<unknown> });
       const l1 = this.local.get(key);
@@ -56,7 +61,8 @@ export class CacheStack {
   /**
    * The fresh L1 entry of `key`, synchronously and still encoded, counted like a `wrap` hit; else
    * undefined (the caller then takes the full path). For the HTTP fast path, which keeps the
-   * decoded response per entry object instead of decoding the bytes on every hit.
+   * decoded response per entry object instead of decoding the bytes on every hit. `key` must
+   * already be scoped (`keys.scope`): the fast path keeps scoped keys per URL.
    */
   peekLocal(key: string): LocalEntry | undefined {
     const l1 = this.local.get(key);
@@ -67,7 +73,8 @@ export class CacheStack {
   }
 
   /** A fresh value from L1 or L2 (backfilling L1), or a graced one with `allowStale`. */
-  async get<T>(key: string, allowStale = false): Promise<CacheResult<T> | undefined> {
+  async get<T>(logicalKey: string, allowStale = false): Promise<CacheResult<T> | undefined> {
+    const key = this.keys.scope(logicalKey);
     this.hotKeys.record(key);
     const l1 = this.local.get(key);
     const now = this.now();
@@ -84,7 +91,8 @@ export class CacheStack {
   }
 
   /** Fresh values for many keys: L1 first, then one MGET for the rest. */
-  async getMany<T>(keys: readonly string[]): Promise<(CacheResult<T> | undefined)[]> {
+  async getMany<T>(logicalKeys: readonly string[]): Promise<(CacheResult<T> | undefined)[]> {
+    const keys = logicalKeys.map((key) => this.keys.scope(key));
     const now = this.now();
     const results: (CacheResult<T> | undefined)[] = keys.map((key) => {
       const l1 = this.local.get(key);
@@ -111,7 +119,7 @@ export class CacheStack {
 
   /** Writes L1 at once and L2 in one pipelined round trip. */
   async setMany(items: readonly { policy: PolicyName; key: string; value: unknown; options?: WriteOptions<unknown> }[]): Promise<void> {
-    const writes = items.map((item) => this.io.store(item.policy, item.key, item.value, item.options ?? {}));
+    const writes = items.map((item) => this.io.store(item.policy, this.keys.scope(item.key), item.value, item.options ?? {}));
     await this.remote?.setMany(writes);
   }
 
@@ -119,7 +127,8 @@ export class CacheStack {
     return (await this.get(key)) !== undefined;
   }
 
-  async delete(keys: readonly string[]): Promise<void> {
+  async delete(logicalKeys: readonly string[]): Promise<void> {
+    const keys = logicalKeys.map((key) => this.keys.scope(key));
     for (const key of keys) this.local.delete(key);
     await this.remote?.delete(keys);
     this.events.emit('deleted', { keys });
@@ -131,6 +140,13 @@ export class CacheStack {
     const remote = await this.remote?.invalidateTag(tag);
     const count = remote?.length ?? local;
     this.events.emit('invalidated', { tag, count });
+    return count;
+  }
+
+  /** Drops the entries built from `symbol` (tag `sym:{SYMBOL}`) and the wide ones (built from many symbols). */
+  async invalidateSymbol(symbol: string): Promise<number> {
+    let count = 0;
+    for (const tag of [symbolTag(symbol), WIDE_TAG]) count += await this.invalidateTag(tag);
     return count;
   }
 

@@ -1,10 +1,13 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { CacheConfig } from '../config/cache.config';
+import type { CacheGeneration } from './key-scope';
 
 /** Options of `CacheModule.forRoot(Async)`: the cache slice of config, plus a clock for tests. */
 export interface CacheModuleOptions extends CacheConfig {
   /** @default Date.now */
   now?: () => number;
+  /** The data source and model every key is scoped to (`key-scope.ts`). @default none: keys as built */
+  generation?: CacheGeneration;
 }
 
 export const {

@@ -10,6 +10,7 @@ import { CacheStats } from './cache-stats';
 import { CacheService } from './cache.service';
 import { HttpCacheFastPath } from './http-cache-fast-path';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
+import { KeyScope } from './key-scope';
 import { createNestCacheManager } from './nest-cache-manager.store';
 import { RedisConnection } from './redis-connection';
 import { RedisHealthIndicator } from './redis.health';
@@ -31,7 +32,7 @@ import { LocalTier } from './tiers/local-tier';
       provide: CacheStack,
       inject: [LocalTier, RedisConnection, CACHE_MODULE_OPTIONS, CacheEvents],
       useFactory: (local: LocalTier, redis: RedisConnection, o: CacheModuleOptions, events: CacheEvents) =>
-        new CacheStack(local, redis.remote, o.policies, events, o.now, redis.lock),
+        new CacheStack(local, redis.remote, o.policies, events, o.now, redis.lock, o.generation ? new KeyScope(o.generation) : undefined),
     },
     { provide: CacheStats, inject: [CacheEvents], useFactory: (events: CacheEvents) => new CacheStats(events) },
     CacheService,

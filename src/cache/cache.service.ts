@@ -74,6 +74,16 @@ export class CacheService {
   }
 
   /**
+   * Drops every entry built from `symbol`, in L1 and L2 and on every replica: its own values
+   * (quote, history, info, ...) and everything derived from them (indicators, scores, predictions,
+   * HTTP responses, portfolio and scan answers), found through the dependency tags each entry
+   * records. Returns how many entries went.
+   */
+  invalidateSymbol(symbol: string): Promise<number> {
+    return this.stack.invalidateSymbol(symbol);
+  }
+
+  /**
    * Deletes keys matching a Redis glob applied inside `REDIS_PREFIX` (e.g. `v1:price:*`), in
    * both tiers, with SCAN + batched UNLINK. Nothing outside the prefix can match.
    */

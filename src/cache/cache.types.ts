@@ -8,6 +8,8 @@ export interface CacheResult<T> {
   createdAt: number;
   staleAt: number;
   expiresAt: number;
+  /** The entry's tags: its policy's, the caller's and what it was built from (`sym:AAPL`, `key:…`). */
+  tags?: readonly string[];
 }
 
 /** Handed to factories: what they may know and decide about the entry they produce. */

@@ -71,7 +71,7 @@ export class TierIO {
 
   fromLocal<T>(entry: LocalEntry, source: CacheSource): CacheResult<T> {
     const { value } = decodeEntry<T>(entry.bytes);
-    return { value, source, createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt };
+    return { value, source, createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags };
   }
 }
 
