@@ -63,7 +63,7 @@ export class HttpCacheFastPath {
     if (!policy) return false;
     let key = this.keys.get(request.url);
     if (key === undefined) {
-      key = CacheKeys.http(policy, httpCacheKeyOf(request));
+      key = this.stack.keys.scope(CacheKeys.http(policy, httpCacheKeyOf(request))) as CacheKey;
       this.keys.set(request.url, key);
     }
     const entry = this.stack.peekLocal(key);
