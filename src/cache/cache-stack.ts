@@ -7,11 +7,15 @@ import { symbolTag, WIDE_TAG } from './dependency-tags';
 import { FactoryRunner } from './factory-runner';
 import { globToRegExp } from './glob';
 import { HotKeys } from './hot-keys';
+import { InvalidationLog } from './invalidation-log';
 import { UNSCOPED, type KeyScoper } from './key-scope';
 import { SingleFlight } from './single-flight';
 import { TierIO } from './tier-io';
 import type { LocalEntry, LocalTier } from './tiers/local-tier';
 import type { RemoteTier } from './tiers/remote-tier';
+
+// A late write from a factory that read the old data lands within this; a second pass removes it.
+const SECOND_PASS_MS = 1_000;
 
 export type { CacheResult, CacheSource, Factory, FactoryContext, WrapOptions, WriteOptions } from './cache.types';
 
@@ -25,6 +29,7 @@ export class CacheStack {
   private readonly flights = new SingleFlight();
   private readonly io: TierIO;
   private readonly runner: FactoryRunner;
+  private readonly invalidations = new InvalidationLog();
   /** The most requested keys, and how to recompute them (refresh-ahead, admin stats). */
   readonly hotKeys: HotKeys;
 
@@ -40,7 +45,13 @@ export class CacheStack {
   ) {
     this.hotKeys = new HotKeys(10_000, 2_000, now);
     this.io = new TierIO(local, remote, policies, events, now);
-    this.runner = new FactoryRunner(this.io, events, now, lock);
+    this.runner = new FactoryRunner(this.io, events, now, this.invalidations, lock);
+    // Another replica's invalidation reaches factories running here too (the bus drops L1 itself).
+    events.on('invalidated', ({ remote: fromBus, tag, pattern }) => {
+      if (!fromBus) return;
+      if (tag !== undefined) this.invalidations.invalidateTags([tag]);
+      if (pattern !== undefined) this.invalidations.invalidateAll();
+    });
   }
 
   async getOrSet<T>(policy: PolicyName, logicalKey: string, factory: Factory<T>, options: WrapOptions<T> = {}): Promise<CacheResult<T>> {
@@ -50,12 +61,12 @@ export class CacheStack {
       const l1 = this.local.get(key);
       if (l1 && this.now() < l1.staleAt) {
         this.events.emit('hit', { policy: policyOfKey(key), tier: 'l1' });
-        return this.tracked(this.io.fromLocal<T>(l1, 'l1'));
+        return this.tracked(this.io.fromLocal<T>(l1, 'l1'), key);
       }
     }
     const flight = this.flights.run(key, () => this.resolveSlow(policy, key, factory, options));
     if (flight.joined) this.events.emit('coalesced', { policy: policyOfKey(key) });
-    return this.tracked(await flight.promise);
+    return this.tracked(await flight.promise, key);
   }
 
   /**
@@ -80,12 +91,12 @@ export class CacheStack {
     const now = this.now();
     if (l1 && now < l1.staleAt) {
       this.events.emit('hit', { policy: policyOfKey(key), tier: 'l1' });
-      return this.tracked(this.io.fromLocal<T>(l1, 'l1'));
+      return this.tracked(this.io.fromLocal<T>(l1, 'l1'), key);
     }
     const l2 = await this.io.readRemote<T>(key);
-    if (l2?.source === 'l2') return this.tracked(l2);
+    if (l2?.source === 'l2') return this.tracked(l2, key);
     const graced = l2 ?? (l1 ? this.io.fromLocal<T>(l1, 'stale') : undefined);
-    if (allowStale && graced) return this.tracked(graced);
+    if (allowStale && graced) return this.tracked(graced, key);
     this.events.emit('miss', { policy: policyOfKey(key) });
     return undefined;
   }
@@ -109,7 +120,7 @@ export class CacheStack {
       results[i] = found?.source === 'l2' ? found : undefined;
       if (!results[i]) this.events.emit('miss', { policy: policyOfKey(keys[i]) });
     }
-    for (const result of results) if (result) this.tracked(result);
+    results.forEach((result, i) => result && this.tracked(result, keys[i]));
     return results;
   }
 
@@ -136,6 +147,7 @@ export class CacheStack {
 
   /** Drops every entry tagged `tag` from both tiers; returns how many L2 keys went (L1 count when L2 is down). */
   async invalidateTag(tag: string): Promise<number> {
+    this.invalidations.invalidateTags([tag]);
     const local = this.local.deleteWhere((_, entry) => entry.tags.includes(tag));
     const remote = await this.remote?.invalidateTag(tag);
     const count = remote?.length ?? local;
@@ -143,15 +155,27 @@ export class CacheStack {
     return count;
   }
 
-  /** Drops the entries built from `symbol` (tag `sym:{SYMBOL}`) and the wide ones (built from many symbols). */
+  /** Records an input of the running factory that is not a cached value (an upstream read). */
+  dependsOn(tag: string): void {
+    this.runner.dependencies.dependsOn(tag);
+  }
+
+  /**
+   * Drops the entries built from `symbol` (tag `sym:{SYMBOL}`) and the wide ones (built from many
+   * symbols). Once more a second later: a factory on another replica that read the old data may
+   * land its write in L2 between our delete and the bus message that tells it to hold it back.
+   */
   async invalidateSymbol(symbol: string): Promise<number> {
+    const tags = [symbolTag(symbol), WIDE_TAG];
     let count = 0;
-    for (const tag of [symbolTag(symbol), WIDE_TAG]) count += await this.invalidateTag(tag);
+    for (const tag of tags) count += await this.invalidateTag(tag);
+    setTimeout(() => void Promise.all(tags.map((tag) => this.invalidateTag(tag))), SECOND_PASS_MS).unref();
     return count;
   }
 
   /** Deletes keys matching a Redis glob inside the prefix from both tiers (SCAN + UNLINK in L2). */
   async deleteByPattern(pattern: string): Promise<number> {
+    this.invalidations.invalidateAll();
     const regex = globToRegExp(pattern);
     const local = this.local.deleteWhere((key) => regex.test(key));
     const remote = await this.remote?.deleteByPattern(pattern);
@@ -179,8 +203,8 @@ export class CacheStack {
     return graced;
   }
 
-  private tracked<T>(result: CacheResult<T>): CacheResult<T> {
-    this.runner.dependencies.record(result);
+  private tracked<T>(result: CacheResult<T>, key: string): CacheResult<T> {
+    this.runner.dependencies.record(result, key);
     return result;
   }
 }

@@ -17,7 +17,8 @@ export interface CacheEventMap {
   breaker: { state: BreakerState };
   written: { keys: readonly string[] };
   deleted: { keys: readonly string[] };
-  invalidated: { pattern?: string; tag?: string; count: number };
+  /** `remote`: announced by another replica over the bus (already deleted in L2; L1 dropped here). */
+  invalidated: { pattern?: string; tag?: string; count: number; remote?: boolean };
 }
 
 export type CacheEventName = keyof CacheEventMap;

@@ -5,6 +5,7 @@ import { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache.module-de
 import type { PolicySettings, PolicyName } from './cache-policies';
 import { CacheStack, type CacheResult, type Factory, type WrapOptions, type WriteOptions } from './cache-stack';
 import { CacheStats, type CacheStatsSnapshot } from './cache-stats';
+import { symbolTag, WIDE_TAG } from './dependency-tags';
 import { RedisConnection } from './redis-connection';
 
 /**
@@ -71,6 +72,20 @@ export class CacheService {
   /** Drops every entry written with `tags` containing `tag`; returns the count. */
   invalidateTag(tag: string): Promise<number> {
     return this.stack.invalidateTag(tag);
+  }
+
+  /**
+   * Tells the running factory, if any, that its value is built from `symbol`'s upstream data, so
+   * invalidating the symbol takes the value along. Cached reads are recorded by the cache itself;
+   * the market-data layer calls this for upstream reads.
+   */
+  dependsOnSymbol(symbol: string): void {
+    this.stack.dependsOn(symbolTag(symbol));
+  }
+
+  /** Like `dependsOnSymbol`, for a value built from a whole universe (a ticker list): any invalidation takes it. */
+  dependsOnEverySymbol(): void {
+    this.stack.dependsOn(WIDE_TAG);
   }
 
   /**

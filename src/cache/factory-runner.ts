@@ -2,10 +2,12 @@ import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { CacheEvents } from './cache.events';
 import { policyOfKey } from './cache-keys';
+import { keyTag } from './dependency-tags';
 import type { PolicyName } from './cache-policies';
 import type { CacheResult, Factory, FactoryContext, WrapOptions } from './cache.types';
-import { DependencyTracker, StaleInputsError } from './dependency-tracker';
+import { dependencyTagsOf, DependencyTracker, StaleInputsError, type DependencyFrame } from './dependency-tracker';
 import type { DistributedLock } from './distributed-lock';
+import type { InvalidationLog } from './invalidation-log';
 import { SingleFlight } from './single-flight';
 import type { TierIO } from './tier-io';
 
@@ -28,6 +30,7 @@ export class FactoryRunner {
     private readonly io: TierIO,
     private readonly events: CacheEvents,
     private readonly now: () => number,
+    private readonly invalidations: InvalidationLog,
     private readonly lock?: DistributedLock,
   ) {}
 
@@ -95,8 +98,9 @@ export class FactoryRunner {
     let skip = false;
     const ctx: FactoryContext<T> = { stale, setTtl: (ms) => (ttlOverride = ms), skipCache: () => (skip = true) };
     const started = performance.now();
+    const since = this.invalidations.current;
     let value: T;
-    let inputs: { staleAt: number; stale: boolean };
+    let inputs: DependencyFrame;
     try {
       ({ value, frame: inputs } = await this.dependencies.run(() => factory(ctx), background));
       if (inputs.stale && background) throw new StaleInputsError(key);
@@ -107,18 +111,21 @@ export class FactoryRunner {
     this.events.emit('factory', { policy: policyOfKey(key), durationMs: performance.now() - started, ok: true, background });
     this.backoff.delete(key);
     const now = this.now();
-    const uncached = (source: 'stale' | 'factory'): CacheResult<T> => ({ value, source, createdAt: now, staleAt: now, expiresAt: now });
+    const tags = dependencyTagsOf(inputs);
+    const uncached = (source: 'stale' | 'factory'): CacheResult<T> => ({ value, source, createdAt: now, staleAt: now, expiresAt: now, tags });
     // Built from stale inputs: answer, marked stale, but do not cache it as fresh.
     if (inputs.stale) return uncached('stale');
     if (skip) return uncached('factory');
+    // An input was invalidated while this ran: answer the caller who waited, never publish it.
+    if (this.invalidations.invalidatedSince(since, [...tags, keyTag(key)])) return uncached('factory');
     // Never fresher than the cached inputs it was computed from.
     const ttlMs = Math.min(this.io.ttlOf(policy, value, ttlOverride ?? options.ttlMs), inputs.staleAt - now);
     if (ttlMs <= 0) return uncached('factory');
-    const write = this.io.store(policy, key, value, { ...options, ttlMs });
+    const write = this.io.store(policy, key, value, { ...options, ttlMs, tags: [...(options.tags ?? []), ...tags] });
     // Not awaited (unless a lease holder must publish before releasing): a slow or frozen Redis must
     // not delay the answer; the write is bounded and never throws.
     const remoteWrite = this.io.remote?.setMany([write]);
     if (awaitRemoteWrite) await remoteWrite;
-    return { value, source: 'factory', createdAt: write.createdAt, staleAt: write.staleAt, expiresAt: write.expiresAt };
+    return { value, source: 'factory', createdAt: write.createdAt, staleAt: write.staleAt, expiresAt: write.expiresAt, tags: write.tags };
   }
 }

@@ -5,6 +5,7 @@ export { CacheAdminService, type BackendInfo, type KeyPage } from './cache-admin
 export type { HotKey } from './hot-keys';
 export type { RefreshAheadOptions } from './refresh-ahead';
 export { CacheKeys, cacheKey, hashOf, type CacheKey, CACHE_SCHEMA_VERSION } from './cache-keys';
+export { symbolTag, normalizeSymbol } from './dependency-tags';
 export { POLICY_NAMES, type PolicyName, type PolicySettings } from './cache-policies';
 export type { CacheResult, CacheSource, Factory, FactoryContext, WrapOptions, WriteOptions } from './cache-stack';
 export type { CacheStatsSnapshot, PolicyStats } from './cache-stats';
@@ -16,6 +17,9 @@ export { InvalidateCache, type InvalidateCacheSpec } from './decorators/invalida
 export { HttpCacheInterceptor } from './http-cache.interceptor';
 export { HttpCacheFastPath, installHttpCacheFastPath } from './http-cache-fast-path';
 export { RedisConnection } from './redis-connection';
+export { isCacheKey, STATE_NAMESPACE } from './key-namespace';
+export { createRedisTopology } from './redis-client.factory';
+export type { RedisTopology } from './redis-topology';
 export { RedisHealthIndicator } from './redis.health';
 export { SingleFlight } from './single-flight';
 export { X_CACHE_HEADER, X_CACHE_VALUES } from './cache.constants';

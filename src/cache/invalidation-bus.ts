@@ -44,7 +44,9 @@ export class InvalidationBus {
   ) {
     events.on('written', ({ keys }) => this.queue(keys));
     events.on('deleted', ({ keys }) => this.queue(keys));
-    events.on('invalidated', ({ pattern, tag }) => void this.send({ o: this.origin, p: pattern, t: tag }));
+    events.on('invalidated', ({ pattern, tag, remote }) => {
+      if (!remote) void this.send({ o: this.origin, p: pattern, t: tag });
+    });
     subscriber.on('ready', () => this.setState('up'));
     subscriber.on('end', () => this.setState('down'));
     subscriber.on('error', () => this.setState('down'));
@@ -103,11 +105,13 @@ export class InvalidationBus {
     for (const key of message.k ?? []) this.local.delete(key);
     if (typeof message.p === 'string') {
       const regex = globToRegExp(message.p);
-      this.local.deleteWhere((key) => regex.test(key));
+      const count = this.local.deleteWhere((key) => regex.test(key));
+      this.events.emit('invalidated', { pattern: message.p, count, remote: true });
     }
     if (typeof message.t === 'string') {
       const tag = message.t;
-      this.local.deleteWhere((_, entry) => entry.tags.includes(tag));
+      const count = this.local.deleteWhere((_, entry) => entry.tags.includes(tag));
+      this.events.emit('invalidated', { tag, count, remote: true });
     }
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheKeys, CacheService, type CacheKey } from '../cache';
+import { CacheKeys, CacheService, symbolTag, type CacheKey } from '../cache';
 import { InsufficientDataError, SymbolNotFoundError } from '../common/errors';
 import { MarketDataService } from '../market-data/market-data.service';
 import type { Bar, HistoryQuery } from '../market-data/market-data.types';
@@ -67,14 +67,14 @@ export class PredictionsService {
     const cached = await this.cache.getManyWithMeta<CachedPrediction>(keys);
 
     const answers = new Map<string, CachedPrediction>();
-    const computed: { policy: 'prediction'; key: CacheKey; value: CachedPrediction }[] = [];
+    const computed: { policy: 'prediction'; key: CacheKey; value: CachedPrediction; options: { tags: string[] } }[] = [];
     candidates.forEach(({ symbol, bars }, i) => {
       const hit = cached[i]?.value;
       if (hit) return void answers.set(symbol, hit);
       try {
         const value = this.compute(symbol, bars);
         answers.set(symbol, value);
-        computed.push({ policy: 'prediction', key: keys[i], value });
+        computed.push({ policy: 'prediction', key: keys[i], value, options: { tags: [symbolTag(symbol)] } });
       } catch (error) {
         if (!(error instanceof InsufficientDataError)) throw error;
         insufficient.add(symbol);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
+import { CacheService } from '../cache';
 import type { AllConfig } from '../config/configuration';
 import type { MarketDataConfig } from '../config/market-data.config';
 import { MarketDataController } from './market-data.controller';
@@ -8,6 +9,7 @@ import { MarketDataHealthIndicator } from './market-data.health';
 import { MarketDataService } from './market-data.service';
 import { PriceFeed } from './price-feed';
 import { CsvMarketDataProvider } from './providers/csv.provider';
+import { DependencyRecordingMarketDataProvider } from './providers/dependency-recording.provider';
 import { withDiskTier } from './providers/disk-cached.provider';
 import { LimitedMarketDataProvider } from './providers/limited.provider';
 import { MarketDataProvider } from './providers/market-data.provider';
@@ -57,17 +59,18 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
       },
     },
     {
-      // Every consumer gets the limited provider, behind the disk tier (history, info, tickers) when enabled.
+      // Every consumer gets the limited provider, behind the disk tier (history, info, tickers) when enabled,
+      // and each read tells the cache which symbol the value being built depends on.
       provide: MarketDataProvider,
-      inject: [LimitedMarketDataProvider, ConfigService],
-      useFactory: (limited: LimitedMarketDataProvider, config: ConfigService<AllConfig, true>): Promise<MarketDataProvider> => {
+      inject: [LimitedMarketDataProvider, ConfigService, CacheService],
+      useFactory: async (limited: LimitedMarketDataProvider, config: ConfigService<AllConfig, true>, cache: CacheService): Promise<MarketDataProvider> => {
         const { policies } = config.get('cache', { infer: true });
         // TTL without grace: a stale cache entry's refresh must reach the upstream, not get the same value back from disk.
-        return withDiskTier(limited, config.get('diskCache', { infer: true }), {
+        return new DependencyRecordingMarketDataProvider(await withDiskTier(limited, config.get('diskCache', { infer: true }), {
           history: policies.history.ttlMs,
           info: policies.info.ttlMs,
           tickers: policies.tickers.ttlMs,
-        });
+        }), cache);
       },
     },
   ],

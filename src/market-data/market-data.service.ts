@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheKeys, CacheService } from '../cache';
+import { CacheKeys, CacheService, symbolTag } from '../cache';
 import { SymbolNotFoundError } from '../common/errors';
 import type { BatchPricesResponse } from './market-data.dto';
 import type { Bar, HistoryQuery, Quote, SymbolInfo } from './market-data.types';
@@ -25,7 +25,7 @@ export class MarketDataService {
   async refreshPrice(symbol: string): Promise<Quote> {
     const normalized = symbol.toUpperCase();
     const quote = await this.fetchQuote(normalized);
-    await this.cache.set('price', CacheKeys.price(normalized), quote);
+    await this.cache.set('price', CacheKeys.price(normalized), quote, { tags: [symbolTag(normalized)] });
     return quote;
   }
 
