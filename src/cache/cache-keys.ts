@@ -30,6 +30,16 @@ function encodePart(part: string | number): string {
   return encoded.replace(/\*/g, '%2A');
 }
 
+// Route paths and canonical queries stay readable for operators; anything else is percent-encoded,
+// so `:` and glob characters never appear raw (the same guarantees as `encodePart`).
+const READABLE = /[^A-Za-z0-9/._~=&,+-]/g;
+const READABLE_MAX = 200;
+
+function readablePart(text: string): string {
+  const encoded = text.replace(READABLE, (ch) => encodePart(ch) === ch ? `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}` : encodePart(ch));
+  return encoded.length > READABLE_MAX ? `#${hashOf(text)}` : encoded;
+}
+
 /** Builds a key for `policy` from parts. Exported for policies that have no named builder yet. */
 export function cacheKey(policy: PolicyName, ...parts: (string | number)[]): CacheKey {
   return [`v${CACHE_SCHEMA_VERSION}`, policy, ...parts.map(encodePart)].join(':') as CacheKey;
@@ -68,8 +78,15 @@ export const CacheKeys = {
   scanResult: (symbol: string, date: string, horizon: string) => cacheKey('scan', 'result', sym(symbol), date, horizon),
   signals: () => cacheKey('signals', 'active'),
   screening: (date: string) => cacheKey('screening', date),
-  /** An HTTP response cached by `HttpCacheInterceptor`, under the route's policy. */
-  http: (policy: PolicyName, routeAndQuery: string) => cacheKey(policy, 'http', hashOf(routeAndQuery)),
+  /** "The provider does not know this symbol" (negative cache), per symbol whatever was asked of it. */
+  notFound: (symbol: string) => cacheKey('notFound', sym(symbol)),
+  /**
+   * An HTTP response cached by `HttpCacheInterceptor`, under the route's policy, readable:
+   * `v1:info:http:/market/info/AAPL`, `v1:history:http:/market/history/AAPL:interval=1d&period=1y`
+   * (the canonical request, `http-request-identity.ts`); a part past 200 characters is hashed.
+   */
+  http: (policy: PolicyName, path: string, query = '') =>
+    [cacheKey(policy, 'http'), readablePart(path), ...(query ? [readablePart(query)] : [])].join(':') as CacheKey,
   /** Keys set through `CACHE_MANAGER` by Nest-style code. */
   nest: (key: string) => cacheKey('default', 'nest', key),
 } as const;

@@ -3,7 +3,7 @@ import { policyOfKey } from './cache-keys';
 import type { PolicyName, PolicySettings } from './cache-policies';
 import type { CacheResult, Factory, WrapOptions, WriteOptions } from './cache.types';
 import type { DistributedLock } from './distributed-lock';
-import { symbolTag, WIDE_TAG } from './dependency-tags';
+import { keyTag, symbolTag, WIDE_TAG } from './dependency-tags';
 import { FactoryRunner } from './factory-runner';
 import { globToRegExp } from './glob';
 import { HotKeys } from './hot-keys';
@@ -16,6 +16,9 @@ import type { RemoteTier } from './tiers/remote-tier';
 
 // A late write from a factory that read the old data lands within this; a second pass removes it.
 const SECOND_PASS_MS = 1_000;
+// A pattern delete may drop thousands of keys, each possibly an input of others.
+const TAG_READS_IN_PARALLEL = 16;
+const TAGS_PER_EVENT = 500;
 
 export type { CacheResult, CacheSource, Factory, FactoryContext, WrapOptions, WriteOptions } from './cache.types';
 
@@ -47,9 +50,10 @@ export class CacheStack {
     this.io = new TierIO(local, remote, policies, events, now);
     this.runner = new FactoryRunner(this.io, events, now, this.invalidations, lock);
     // Another replica's invalidation reaches factories running here too (the bus drops L1 itself).
-    events.on('invalidated', ({ remote: fromBus, tag, pattern }) => {
+    events.on('invalidated', ({ remote: fromBus, tag, tags, pattern }) => {
       if (!fromBus) return;
       if (tag !== undefined) this.invalidations.invalidateTags([tag]);
+      if (tags !== undefined) this.invalidations.invalidateTags(tags);
       if (pattern !== undefined) this.invalidations.invalidateAll();
     });
   }
@@ -167,20 +171,42 @@ export class CacheStack {
    */
   async invalidateSymbol(symbol: string): Promise<number> {
     const tags = [symbolTag(symbol), WIDE_TAG];
-    let count = 0;
-    for (const tag of tags) count += await this.invalidateTag(tag);
-    setTimeout(() => void Promise.all(tags.map((tag) => this.invalidateTag(tag))), SECOND_PASS_MS).unref();
+    const count = await this.invalidateTags(tags);
+    setTimeout(() => void this.invalidateTags(tags), SECOND_PASS_MS).unref();
     return count;
   }
 
-  /** Deletes keys matching a Redis glob inside the prefix from both tiers (SCAN + UNLINK in L2). */
+  /**
+   * Deletes keys matching a Redis glob inside the prefix from both tiers (SCAN + UNLINK in L2),
+   * and the entries built from them (their `key:` dependency tags, and the wide ones).
+   */
   async deleteByPattern(pattern: string): Promise<number> {
     this.invalidations.invalidateAll();
     const regex = globToRegExp(pattern);
-    const local = this.local.deleteWhere((key) => regex.test(key));
-    const remote = await this.remote?.deleteByPattern(pattern);
+    const deletedKeys = new Set<string>();
+    const local = this.local.deleteWhere((key) => regex.test(key) && deletedKeys.add(key) !== undefined);
+    const remote = await this.remote?.deleteByPattern(pattern, (keys) => keys.forEach((key) => deletedKeys.add(key)));
     const count = remote ?? local;
     this.events.emit('invalidated', { pattern, count });
+    const dependents = [...deletedKeys].filter((key) => !key.startsWith('tag:')).map(keyTag);
+    await this.invalidateTags([...dependents, WIDE_TAG]);
+    return count;
+  }
+
+  /** Drops the entries carrying any of `tags`: one pass over L1, bounded parallel tag reads in L2, one bus message per batch. */
+  private async invalidateTags(tags: readonly string[]): Promise<number> {
+    this.invalidations.invalidateTags(tags);
+    const wanted = new Set(tags);
+    let count = this.local.deleteWhere((_, entry) => entry.tags.some((tag) => wanted.has(tag)));
+    const remote = this.remote;
+    if (remote) {
+      const queue = [...tags];
+      const worker = async () => {
+        for (let tag = queue.pop(); tag !== undefined; tag = queue.pop()) count += (await remote.invalidateTag(tag))?.length ?? 0;
+      };
+      await Promise.all(Array.from({ length: Math.min(TAG_READS_IN_PARALLEL, queue.length) }, worker));
+    }
+    for (let i = 0; i < tags.length; i += TAGS_PER_EVENT) this.events.emit('invalidated', { tags: tags.slice(i, i + TAGS_PER_EVENT), count });
     return count;
   }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { BreakerState } from './circuit-breaker';
+import type { RedisResetReason } from './redis-topology';
 
 export type Tier = 'l1' | 'l2';
 
@@ -15,10 +16,14 @@ export interface CacheEventMap {
   l2Error: { operation: string; kind: 'timeout' | 'circuit-open' | 'error' | 'corrupt' };
   l2Latency: { operation: string; durationMs: number };
   breaker: { state: BreakerState };
+  /** An entry read under one key was stored under another (a reply matched to the wrong command): a miss. */
+  entryMismatch: { tier: Tier };
+  /** A desynchronised Redis client was destroyed and replaced. */
+  redisReset: { reason: RedisResetReason };
   written: { keys: readonly string[] };
   deleted: { keys: readonly string[] };
   /** `remote`: announced by another replica over the bus (already deleted in L2; L1 dropped here). */
-  invalidated: { pattern?: string; tag?: string; count: number; remote?: boolean };
+  invalidated: { pattern?: string; tag?: string; tags?: readonly string[]; count: number; remote?: boolean };
 }
 
 export type CacheEventName = keyof CacheEventMap;

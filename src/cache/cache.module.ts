@@ -10,6 +10,7 @@ import { CacheStats } from './cache-stats';
 import { CacheService } from './cache.service';
 import { HttpCacheFastPath } from './http-cache-fast-path';
 import { HttpCacheInterceptor } from './http-cache.interceptor';
+import { HttpRequestIdentity } from './http-request-identity';
 import { KeyScope } from './key-scope';
 import { createNestCacheManager } from './nest-cache-manager.store';
 import { RedisConnection } from './redis-connection';
@@ -38,6 +39,7 @@ import { LocalTier } from './tiers/local-tier';
     CacheService,
     CacheAdminService,
     HttpCacheFastPath,
+    HttpRequestIdentity,
     HttpCacheInterceptor,
     CacheInvalidationInterceptor,
     RedisHealthIndicator,

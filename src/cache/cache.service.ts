@@ -116,6 +116,11 @@ export class CacheService {
     });
   }
 
+  /** HTTP responses above this many bytes are answered but not cached as responses. */
+  get httpMaxEntryBytes(): number {
+    return this.options.http?.maxEntryBytes ?? Number.POSITIVE_INFINITY;
+  }
+
   /** The policy table in force (after env overrides). */
   policy(name: PolicyName): PolicySettings {
     return this.options.policies[name];

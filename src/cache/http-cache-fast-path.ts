@@ -4,10 +4,9 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeEntry } from './cache-entry';
 import { LRUCache } from 'lru-cache';
-import { CacheKeys, type CacheKey } from './cache-keys';
-import type { PolicyName } from './cache-policies';
+import type { CacheKey } from './cache-keys';
 import { CacheStack } from './cache-stack';
-import { httpCacheKeyOf, setCachedResponseHeaders, type CachedResponse } from './http-response';
+import { setCachedResponseHeaders, type CachedResponse } from './http-response';
 import type { LocalEntry } from './tiers/local-tier';
 
 /**
@@ -25,13 +24,16 @@ import type { LocalEntry } from './tiers/local-tier';
  */
 @Injectable()
 export class HttpCacheFastPath {
-  /** `GET {route pattern}` → policy of the routes safe to answer here. */
-  private readonly routes = new Map<string, PolicyName>();
+  /** Route patterns safe to answer here (no guards or interceptors of their own). */
+  private readonly routes = new Set<string>();
   private readonly judged = new WeakSet<object>();
   private readonly decoded = new WeakMap<LocalEntry, CachedResponse>();
   private readonly served = new WeakSet<FastifyRequest>();
-  /** Raw URL → cache key: hot URLs skip the query sort and the key's SHA-256. */
-  private readonly keys = new LRUCache<string, CacheKey>({ max: 10_000 });
+  /**
+   * Raw URL → stored key, as the interceptor computed it from the validated request: only URLs
+   * the full path has accepted are answered here, so a spelling it would refuse never is.
+   */
+  private readonly keys = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     private readonly stack: CacheStack,
@@ -39,7 +41,7 @@ export class HttpCacheFastPath {
   ) {}
 
   /** Called by the interceptor for every request it caches under `policy`. */
-  learn(context: ExecutionContext, policy: PolicyName): void {
+  learn(context: ExecutionContext): void {
     const handler = context.getHandler();
     if (this.judged.has(handler)) return;
     this.judged.add(handler);
@@ -47,7 +49,13 @@ export class HttpCacheFastPath {
     const ownGuards = this.reflector.getAllAndMerge<unknown[]>(GUARDS_METADATA, targets);
     const ownInterceptors = this.reflector.getAllAndMerge<unknown[]>(INTERCEPTORS_METADATA, targets);
     const route = context.switchToHttp().getRequest<FastifyRequest>().routeOptions.url;
-    if (ownGuards.length === 0 && ownInterceptors.length === 0 && route) this.routes.set(route, policy);
+    if (ownGuards.length === 0 && ownInterceptors.length === 0 && route) this.routes.add(route);
+  }
+
+  /** Called by the interceptor once it has the canonical key of a request it cached. */
+  remember(request: FastifyRequest, key: CacheKey): void {
+    const route = request.routeOptions.url;
+    if (route !== undefined && this.routes.has(route)) this.keys.set(request.url, this.stack.keys.scope(key));
   }
 
   /** Whether this request was answered here (its access log line is written apart: pino-http never saw it). */
@@ -57,15 +65,9 @@ export class HttpCacheFastPath {
 
   /** Sends the cached response and returns true, or returns false to let the full path run. */
   answer(request: FastifyRequest, reply: FastifyReply): boolean {
-    if (request.method !== 'GET' || this.routes.size === 0) return false;
-    const route = request.routeOptions.url;
-    const policy = route === undefined ? undefined : this.routes.get(route);
-    if (!policy) return false;
-    let key = this.keys.get(request.url);
-    if (key === undefined) {
-      key = this.stack.keys.scope(CacheKeys.http(policy, httpCacheKeyOf(request))) as CacheKey;
-      this.keys.set(request.url, key);
-    }
+    if (request.method !== 'GET' || this.keys.size === 0) return false;
+    const key = this.keys.get(request.url);
+    if (key === undefined) return false;
     const entry = this.stack.peekLocal(key);
     if (!entry) return false;
     const response = this.responseOf(entry);

@@ -4,12 +4,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { CACHE_POLICY_METADATA, NO_CACHE_METADATA } from './cache.constants';
-import { CacheKeys } from './cache-keys';
+import { CacheKeys, type CacheKey } from './cache-keys';
 import type { PolicyName } from './cache-policies';
 import type { CacheResult } from './cache-stack';
 import { CacheService } from './cache.service';
 import { HttpCacheFastPath } from './http-cache-fast-path';
-import { httpCacheKeyOf, setCachedResponseHeaders, type CachedResponse } from './http-response';
+import { HttpRequestIdentity } from './http-request-identity';
+import { setCachedResponseHeaders, type CachedResponse } from './http-response';
 
 /**
  * Caches GET responses of routes marked `@CachePolicy(name)`, through `CacheService.wrapWithMeta`
@@ -26,26 +27,39 @@ export class HttpCacheInterceptor implements NestInterceptor {
     protected readonly cache: CacheService,
     protected readonly reflector: Reflector,
     private readonly fastPath: HttpCacheFastPath,
+    private readonly identity: HttpRequestIdentity,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() === 'http') this.identity.refuseUnknownQuery(context);
     const policy = this.policyOf(context);
-    const key = policy ? this.trackBy(context) : undefined;
+    const key = policy ? this.trackBy(context, policy) : undefined;
     if (!policy || key === undefined) return next.handle();
     // A subclass with its own trackBy keys differently from the fast path: keep it off.
-    if (this.trackBy === HttpCacheInterceptor.prototype.trackBy) this.fastPath.learn(context, policy);
+    const ownKeys = this.trackBy === HttpCacheInterceptor.prototype.trackBy;
+    if (ownKeys) this.fastPath.learn(context);
 
-    const result: CacheResult<CachedResponse> = await this.cache.wrapWithMeta(policy, CacheKeys.http(policy, key), async () => {
+    const maxBytes = this.cache.httpMaxEntryBytes;
+    const result: CacheResult<CachedResponse> = await this.cache.wrapWithMeta(policy, key, async (ctx) => {
       const body = JSON.stringify(await lastValueFrom(next.handle(), { defaultValue: null }));
+      // A large answer (a whole universe) is cached once as the value behind it, not again per response.
+      if (body.length > maxBytes) ctx.skipCache();
       return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
     });
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // This URL's key is known now: its next fresh L1 hits can be answered before Nest runs.
+    if (ownKeys) this.fastPath.remember(request, key);
     setCachedResponseHeaders(context.switchToHttp().getResponse<FastifyReply>(), result.value, result);
     return of(result.value.body);
   }
 
-  /** The cache key of a request: path plus query parameters sorted by name (their order never matters). */
-  protected trackBy(context: ExecutionContext): string | undefined {
-    return httpCacheKeyOf(context.switchToHttp().getRequest<FastifyRequest>());
+  /**
+   * The cache key of a request: its canonical form (route, normalized parameters, the query
+   * fields the handler declares with their defaults), so every spelling shares one entry.
+   */
+  protected trackBy(context: ExecutionContext, policy: PolicyName): CacheKey | undefined {
+    const canonical = this.identity.canonical(context);
+    return canonical && CacheKeys.http(policy, canonical.path, canonical.query);
   }
 
   protected isRequestCacheable(context: ExecutionContext): boolean {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { X_CACHE_HEADER, X_CACHE_VALUES } from './cache.constants';
 import type { CacheSource } from './cache.types';
 
@@ -13,23 +13,6 @@ export interface CachedResponseMeta {
   source: CacheSource;
   createdAt: number;
   staleAt: number;
-}
-
-/**
- * The HTTP cache's key of a request: path plus query parameters sorted by name (their order
- * never matters). One function for the interceptor and the fast path, so both find one entry.
- */
-export function httpCacheKeyOf(request: FastifyRequest): string {
-  const url = request.url;
-  const mark = url.indexOf('?');
-  if (mark < 0) return url;
-  const query = (request.query ?? {}) as Record<string, string | string[]>;
-  const normalized = Object.keys(query)
-    .sort()
-    .map((name) => `${name}=${[query[name]].flat().join(',')}`)
-    .join('&');
-  const path = url.slice(0, mark);
-  return normalized ? `${path}?${normalized}` : path;
 }
 
 /** `X-Cache`, `Age`, `Cache-Control` and `ETag` of a cached answer (the Fastify etag hook turns a match into 304). */

@@ -12,6 +12,8 @@ interface BusMessage {
   k?: string[];
   p?: string;
   t?: string;
+  /** Several tags at once (the dependents of a pattern delete). */
+  ts?: string[];
 }
 
 export type BusState = 'up' | 'down' | 'disabled';
@@ -44,8 +46,8 @@ export class InvalidationBus {
   ) {
     events.on('written', ({ keys }) => this.queue(keys));
     events.on('deleted', ({ keys }) => this.queue(keys));
-    events.on('invalidated', ({ pattern, tag, remote }) => {
-      if (!remote) void this.send({ o: this.origin, p: pattern, t: tag });
+    events.on('invalidated', ({ pattern, tag, tags, remote }) => {
+      if (!remote) void this.send({ o: this.origin, p: pattern, t: tag, ts: tags && [...tags] });
     });
     subscriber.on('ready', () => this.setState('up'));
     subscriber.on('end', () => this.setState('down'));
@@ -112,6 +114,11 @@ export class InvalidationBus {
       const tag = message.t;
       const count = this.local.deleteWhere((_, entry) => entry.tags.includes(tag));
       this.events.emit('invalidated', { tag, count, remote: true });
+    }
+    if (Array.isArray(message.ts)) {
+      const tags = new Set(message.ts.filter((tag): tag is string => typeof tag === 'string'));
+      const count = this.local.deleteWhere((_, entry) => entry.tags.some((tag) => tags.has(tag)));
+      this.events.emit('invalidated', { tags: [...tags], count, remote: true });
     }
   }
 

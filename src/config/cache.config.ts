@@ -52,6 +52,10 @@ export interface CacheConfig {
     /** @default 64 MiB */ maxBytes: number;
     /** @default 1 MiB */ maxEntryBytes: number;
   };
+  http: {
+    /** Responses larger than this are answered but not cached per request: the value behind them is. @default 256 KiB */
+    maxEntryBytes: number;
+  };
   l2: {
     /** Deadline of every Redis operation, enforced by us (node-redis' timeout misses a frozen server). @default 100 */
     timeoutMs: number;
@@ -87,6 +91,7 @@ const POLICY_ENV: Record<PolicyName, keyof EnvSchema> = {
   scan: 'CACHE_SCAN_TTL',
   signals: 'CACHE_SIGNALS_TTL',
   screening: 'CACHE_SCREENING_TTL',
+  notFound: 'CACHE_NOT_FOUND_TTL',
   http: 'CACHE_DEFAULT_TTL',
   default: 'CACHE_DEFAULT_TTL',
 };
@@ -143,6 +148,7 @@ export function buildCacheConfig(env: EnvSchema): CacheConfig {
       maxBytes: env.CACHE_L1_MAX_BYTES ?? 64 * 1024 * 1024,
       maxEntryBytes: env.CACHE_L1_MAX_ENTRY_BYTES ?? 1024 * 1024,
     },
+    http: { maxEntryBytes: env.CACHE_HTTP_MAX_ENTRY_BYTES ?? 256 * 1024 },
     l2: { timeoutMs: env.CACHE_L2_TIMEOUT_MS ?? 100 },
     breaker: {
       errorPercent: env.CACHE_BREAKER_ERROR_PERCENT ?? 50,

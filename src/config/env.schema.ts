@@ -39,6 +39,9 @@ export class EnvSchema {
   @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{0,31}:$/, { message: 'REDIS_PREFIX must be 1-32 chars of [A-Za-z0-9_.:-] ending with ":"' })
   REDIS_PREFIX?: string;
   @IntVar(50, 60_000) REDIS_CONNECT_TIMEOUT_MS?: number;
+  /** A separate standalone Redis for state (alerts, stored screenings, scheduling leases); unset: the cache's Redis. Credentials in the URL. */
+  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'STATE_REDIS_URL must look like redis://host:port or rediss://...' })
+  STATE_REDIS_URL?: string;
   /** Cluster mode: seed nodes `host:port,...` (the others are discovered); REDIS_URL/HOST/PORT/DB are then unused. */
   @HostPortListVar('REDIS_SENTINELS') REDIS_CLUSTER_NODES?: string[];
   /** Sentinel mode: the Sentinels `host:port,...`, which name the current master. */
@@ -53,6 +56,8 @@ export class EnvSchema {
   @IntVar(1024, 16 * 1024 ** 3) CACHE_L1_MAX_BYTES?: number;
   /** Values larger than this skip L1 (still cached in L2). */
   @IntVar(64, 1024 ** 3) CACHE_L1_MAX_ENTRY_BYTES?: number;
+  /** HTTP responses larger than this are not cached as responses (the value behind them still is). */
+  @IntVar(1024, 1024 ** 3) CACHE_HTTP_MAX_ENTRY_BYTES?: number;
 
   // --- L2 deadline and circuit breaker ---
   @IntVar(5, 10_000) CACHE_L2_TIMEOUT_MS?: number;
@@ -82,6 +87,7 @@ export class EnvSchema {
   @SecondsVar() CACHE_SCAN_TTL?: number;
   @SecondsVar() CACHE_SIGNALS_TTL?: number;
   @SecondsVar() CACHE_SCREENING_TTL?: number;
+  @SecondsVar() CACHE_NOT_FOUND_TTL?: number;
   @SecondsVar() CACHE_DEFAULT_TTL?: number;
   /** Grace (stale-while-revalidate) as a fraction of TTL, in percent; 0 turns grace off everywhere. */
   @IntVar(0, 10_000) CACHE_GRACE_PERCENT?: number;
@@ -128,6 +134,8 @@ export class EnvSchema {
   @IntVar(0, 100) SIGNALS_COMPOSITE_LOW?: number;
   @IntVar(0, 100) SIGNALS_MOMENTUM_HIGH?: number;
   @IntVar(0, 100) SIGNALS_MIN_CONFIDENCE_PERCENT?: number;
+  /** How long a day's screening is kept after its last run (state: no cache operation removes it). */
+  @IntVar(1, 24 * 366) SIGNALS_SCREENING_RETENTION_HOURS?: number;
 
   // --- Price alerts ---
   /** 0 turns the provider poll off (warmups and reads still feed prices to the alerts). */
