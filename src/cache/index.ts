@@ -1,7 +1,7 @@
 // The cache module's public surface: features import from here, never from its internals.
 export { CacheModule } from './cache.module';
 export { CacheService } from './cache.service';
-export { CacheAdminService, type BackendInfo, type KeyPage } from './cache-admin.service';
+export { CacheAdminService, type BackendInfo, type KeyPage, type PatternPreview } from './cache-admin.service';
 export type { HotKey } from './hot-keys';
 export type { RefreshAheadOptions } from './refresh-ahead';
 export { CacheKeys, cacheKey, hashOf, type CacheKey, CACHE_SCHEMA_VERSION } from './cache-keys';

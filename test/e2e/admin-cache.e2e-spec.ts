@@ -3,6 +3,7 @@ import { createClient } from '@redis/client';
 import { createHash } from 'node:crypto';
 import { createApp } from '../../src/bootstrap';
 import { CacheKeys, CacheService } from '../../src/cache';
+import { CacheStack } from '../../src/cache/cache-stack';
 import { startApp } from '../support/app.builder';
 import { RedisServer } from '../support/redis-server';
 
@@ -94,7 +95,10 @@ describe('admin cache API over a private Redis', () => {
     for (const symbol of symbols) await cache.set('price', CacheKeys.price(symbol), { symbol, price: 1 }, { tags });
   }
 
-  const foreignSurvives = async () => expect(await client.exists(FOREIGN)).toBe(FOREIGN.length);
+  /** How the app stores a key: with its data source's generation mark (`key-scope.ts`). */
+const stored = (app: NestFastifyApplication, key: string) => app.get(CacheStack).keys.scope(key);
+
+const foreignSurvives = async () => expect(await client.exists(FOREIGN)).toBe(FOREIGN.length);
 
   it('info, ttl per tier and key paging stay inside our prefix', async () => {
     const { app, prefix } = await redisApp();
@@ -115,7 +119,7 @@ describe('admin cache API over a private Redis', () => {
       cursor = page.cursor;
       pages++;
     } while (cursor !== '0' && pages < 50);
-    expect([...seen].sort()).toEqual(symbols.map((s) => `v1:price:${s}`).sort());
+    expect([...seen].sort()).toEqual(symbols.map((s) => stored(app, `v1:price:${s}`)).sort());
     expect(pages).toBeGreaterThan(1);
 
     const all = (await call(app, 'GET', 'keys?count=5000')).json();
@@ -146,7 +150,7 @@ describe('admin cache API over a private Redis', () => {
     expect(stats.topKeys.length).toBeGreaterThan(0);
     expect(stats.topKeys.length).toBeLessThanOrEqual(5);
     expect(stats.topKeys[0].hits).toBeGreaterThanOrEqual(stats.topKeys.at(-1).hits);
-    expect(stats.topKeys.map((k: { key: string }) => k.key)).toContain('v1:price:AAPL');
+    expect(stats.topKeys.map((k: { key: string }) => k.key)).toContain(stored(app, 'v1:price:AAPL'));
   });
 
   it('DELETE keys never reaches outside the prefix, whatever the pattern; our keys go from both tiers', async () => {
@@ -155,12 +159,12 @@ describe('admin cache API over a private Redis', () => {
 
     for (const pattern of ['../*', 'v1:*', '*']) {
       await seed(cache, ['AAPL', 'MSFT']);
-      expect(await client.exists([`${prefix}v1:price:AAPL`, `${prefix}v1:price:MSFT`])).toBe(2);
+      expect(await client.exists([prefix + stored(app, 'v1:price:AAPL'), prefix + stored(app, 'v1:price:MSFT')])).toBe(2);
       const response = await call(app, 'DELETE', `keys?pattern=${encodeURIComponent(pattern)}`);
       expect(response.statusCode).toBe(200);
       const expected = pattern === '../*' ? 0 : 2;
       expect({ pattern, body: response.json() }).toEqual({ pattern, body: { deleted: expected } });
-      expect(await client.exists([`${prefix}v1:price:AAPL`, `${prefix}v1:price:MSFT`])).toBe(2 - expected);
+      expect(await client.exists([prefix + stored(app, 'v1:price:AAPL'), prefix + stored(app, 'v1:price:MSFT')])).toBe(2 - expected);
       expect(await cache.has(CacheKeys.price('AAPL'))).toBe(expected === 0);
       await foreignSurvives();
     }
@@ -173,8 +177,8 @@ describe('admin cache API over a private Redis', () => {
     await seed(cache, ['IBM'], ['t2']);
 
     expect((await call(app, 'DELETE', 'tags/t1')).json()).toEqual({ deleted: 2 });
-    expect(await client.exists([`${prefix}v1:price:AAPL`, `${prefix}v1:price:MSFT`])).toBe(0);
-    expect(await client.exists(`${prefix}v1:price:IBM`)).toBe(1);
+    expect(await client.exists([prefix + stored(app, 'v1:price:AAPL'), prefix + stored(app, 'v1:price:MSFT')])).toBe(0);
+    expect(await client.exists(prefix + stored(app, 'v1:price:IBM'))).toBe(1);
     expect((await call(app, 'DELETE', 'tags/unknown')).json()).toEqual({ deleted: 0 });
     await foreignSurvives();
   });

@@ -56,20 +56,24 @@ describe('HTTP cache fast path (fresh L1 hits answered before Nest)', () => {
     expect(nest).not.toHaveBeenCalled();
   });
 
-  it('falls through to the full path once the entry is deleted, and for query strings not cached yet', async () => {
+  it('answers only URLs the full path has keyed; falls through once the entry is deleted and for new spellings', async () => {
     const app = await startApp();
-    await app.inject({ method: 'GET', url: `${PRICE}?b=2&a=1` });
+    const history = '/api/v1/market/history/AAPL';
+    await app.inject({ method: 'GET', url: `${history}?period=1mo&interval=1d` });
     const nest = countNestPasses(app);
 
-    const reordered = await app.inject({ method: 'GET', url: `${PRICE}?a=1&b=2` });
-    const other = await app.inject({ method: 'GET', url: `${PRICE}?a=1&b=3` });
-    await app.get(CacheService).delete(CacheKeys.http('price', `${PRICE}?a=1&b=2`));
-    const afterDelete = await app.inject({ method: 'GET', url: `${PRICE}?a=1&b=2` });
+    // A new spelling of a cached request: the full path keys it (a hit), then the fast path knows it.
+    const reordered = await app.inject({ method: 'GET', url: `${history}?interval=1d&period=1mo` });
+    const again = await app.inject({ method: 'GET', url: `${history}?interval=1d&period=1mo` });
+    const other = await app.inject({ method: 'GET', url: `${history}?interval=1d&period=3mo` });
+    await app.get(CacheService).delete(CacheKeys.http('history', '/market/history/AAPL', 'interval=1d&period=1mo'));
+    const afterDelete = await app.inject({ method: 'GET', url: `${history}?interval=1d&period=1mo` });
 
     expect(reordered.headers['x-cache']).toBe('HIT-L1');
+    expect(again.headers['x-cache']).toBe('HIT-L1');
     expect(other.headers['x-cache']).toBe('MISS');
     expect(afterDelete.headers['x-cache']).toBe('MISS');
-    expect(nest).toHaveBeenCalledTimes(2);
+    expect(nest).toHaveBeenCalledTimes(3);
   });
 
   it('leaves validation errors, other methods and uncached routes to Nest', async () => {

@@ -39,12 +39,13 @@ describe('HTTP cache through the real app', () => {
     expect(changed.statusCode).toBe(200);
   });
 
-  it('keys on normalized query parameters: their order does not matter', async () => {
+  it('keys on the canonical request: parameter order, symbol case and defaults do not matter', async () => {
     const app = await startApp();
-    await app.inject(price('NVDA', '?a=1&b=2'));
+    const history = (query: string) => ({ method: 'GET' as const, url: `/api/v1/market/history/NVDA${query}` });
+    await app.inject(history('?interval=1d&period=1mo'));
 
-    const reordered = await app.inject(price('NVDA', '?b=2&a=1'));
-    const different = await app.inject(price('NVDA', '?a=1&b=3'));
+    const reordered = await app.inject({ method: 'GET', url: '/api/v1/market/history/nvda?period=1mo' });
+    const different = await app.inject(history('?interval=1d&period=3mo'));
 
     expect(reordered.headers['x-cache']).toBe('HIT-L1');
     expect(different.headers['x-cache']).toBe('MISS');
@@ -78,7 +79,7 @@ describe('HTTP cache through the real app', () => {
     expect(getQuote).toHaveBeenCalledTimes(1);
   });
 
-  it('does not cache errors: an unknown symbol is a 404 each time', async () => {
+  it('does not cache error responses: an unknown symbol is a 404 each time (the provider is asked once: negative cache)', async () => {
     const app = await startApp();
     const getQuote = jest.spyOn(app.get(MarketDataProvider), 'getQuote');
 
@@ -88,7 +89,9 @@ describe('HTTP cache through the real app', () => {
     expect(first.statusCode).toBe(404);
     expect(first.json()).toMatchObject({ error: 'SYMBOL_NOT_FOUND', message: 'Unknown symbol: ZZZZZZ' });
     expect(second.statusCode).toBe(404);
-    expect(getQuote).toHaveBeenCalledTimes(2);
+    expect(second.json()).toMatchObject({ error: 'SYMBOL_NOT_FOUND', message: 'Unknown symbol: ZZZZZZ' });
+    expect(second.headers['x-cache']).toBeUndefined();
+    expect(getQuote).toHaveBeenCalledTimes(1);
   });
 
   it('rejects a malformed symbol with a 400 naming the problem', async () => {

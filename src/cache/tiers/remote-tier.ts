@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { CacheEvents } from '../cache.events';
 import { tagIndexKey } from '../cache-keys';
+import { isCacheKey } from '../key-namespace';
 import { L2CircuitOpenError, L2TimeoutError, type L2Guard } from '../circuit-breaker';
 import type { RedisTopology } from '../redis-topology';
 
@@ -86,8 +87,9 @@ export class RemoteTier {
   }
 
   /**
-   * Deletes every key matching `pattern` (a Redis glob, applied inside the prefix) with SCAN and
-   * batched UNLINK; never a whole-keyspace listing or flush. On a cluster the SCAN cursor walks every master in turn.
+   * Deletes every cache key matching `pattern` (a Redis glob, applied inside the prefix) with SCAN and
+   * batched UNLINK; never a whole-keyspace listing or flush, never a state key (`key-namespace.ts`).
+   * On a cluster the SCAN cursor walks every master in turn.
    * Each page runs under the deadline; returns the count, or undefined when Redis failed part way.
    */
   async deleteByPattern(pattern: string): Promise<number | undefined> {
@@ -97,8 +99,9 @@ export class RemoteTier {
       const page = await this.run('scan', undefined, () => this.client.scan(cursor, this.prefix + pattern, BATCH));
       if (!page) return undefined;
       cursor = page.cursor;
-      if (page.keys.length > 0) {
-        const ok = await this.run('unlink', undefined, () => this.client.unlink(page.keys));
+      const keys = this.cacheKeysOf(page.keys);
+      if (keys.length > 0) {
+        const ok = await this.run('unlink', undefined, () => this.client.unlink(keys));
         if (ok === undefined) return undefined;
         deleted += ok;
       }
@@ -107,16 +110,21 @@ export class RemoteTier {
   }
 
   /**
-   * One SCAN page of logical keys matching `pattern` inside the prefix; cursor '0' ends. On a
-   * cluster the cursor is composite (which master, and its cursor) and still all digits.
+   * One SCAN page of logical cache keys matching `pattern` inside the prefix (state keys left out);
+   * cursor '0' ends. On a cluster the cursor is composite (which master, and its cursor) and still all digits.
    */
   async scanKeys(pattern: string, cursor: string, count: number): Promise<{ keys: string[]; cursor: string } | undefined> {
     const page = await this.run('scan', undefined, () => this.client.scan(cursor, this.prefix + pattern, count));
     if (!page) return undefined;
-    return { keys: page.keys.map((k) => k.slice(this.prefix.length)), cursor: page.cursor };
+    return { keys: this.cacheKeysOf(page.keys).map((k) => k.slice(this.prefix.length)), cursor: page.cursor };
   }
 
-  /** Keys under the prefix, counted with SCAN up to `cap` (the count is a lower bound when capped). */
+  // SCAN's MATCH cannot exclude: `*` also matches `{prefix}state:…`, so the cache's keys are picked here.
+  private cacheKeysOf(keys: readonly string[]): string[] {
+    return keys.filter((k) => k.startsWith(this.prefix) && isCacheKey(k.slice(this.prefix.length)));
+  }
+
+  /** Cache keys under the prefix, counted with SCAN up to `cap` (the count is a lower bound when capped). */
   async countKeys(cap: number): Promise<{ count: number; capped: boolean } | undefined> {
     let count = 0;
     let cursor = '0';

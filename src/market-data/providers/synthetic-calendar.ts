@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { newYorkDate } from './new-york-time';
 
 const MS_PER_DAY = 86_400_000;
 /** Full calendar years of history before the clock's year. */
@@ -49,10 +50,15 @@ export function calendarFor(year: number): TradingCalendar {
   return calendar;
 }
 
-/** Calendar of the clock's year plus the index of the last weekday on or before the clock's UTC date. */
+/**
+ * Calendar of the clock's year plus the index of the last weekday on or before the clock's date in
+ * New York (the exchange's day, as every other provider dates bars: at 01:00Z it is still the
+ * previous evening there, and that day's bar is the last one).
+ */
 export function tradingPosition(now: Date): { calendar: TradingCalendar; lastIndex: number } {
-  const calendar = calendarFor(now.getUTCFullYear());
-  let day = Math.floor(now.getTime() / MS_PER_DAY);
+  const today = newYorkDate(now.getTime());
+  const calendar = calendarFor(Number(today.slice(0, 4)));
+  let day = dayNumber(today);
   while (!isWeekday(day)) day--;
   // Weekdays elapsed since the Monday of the first week, minus the days of that week before firstDay.
   const firstMonday = calendar.firstDay - (dayOfWeek(calendar.firstDay) - 1);
