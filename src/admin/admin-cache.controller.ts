@@ -3,7 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BackendInfo, KeyPage } from '../cache';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { AdminCacheService, type AdminStats } from './admin-cache.service';
-import { DeletedDto, DeleteKeysQuery, KeyPageDto, ListKeysQuery, StatsQuery, TagParams, TtlDto, TtlQuery } from './admin-cache.dto';
+import { SymbolParams } from '../market-data/market-data.dto';
+import { DeletedDto, DeleteKeysQuery, DeleteKeysResultDto, KeyPageDto, ListKeysQuery, StatsQuery, SymbolInvalidatedDto, TagParams, TtlDto, TtlQuery } from './admin-cache.dto';
 import { AdminActor, AdminRoute } from './admin-route.decorator';
 
 @ApiTags('admin')
@@ -44,11 +45,23 @@ export class AdminCacheController {
   }
 
   @Delete('keys')
-  @ApiOperation({ summary: 'Delete keys matching a glob inside REDIS_PREFIX from both tiers (SCAN + UNLINK)' })
-  @ApiOkResponse({ type: DeletedDto })
+  @ApiOperation({
+    summary: 'Delete cache keys matching a glob inside REDIS_PREFIX from both tiers (SCAN + UNLINK); `dryRun=true` only counts them',
+    description: 'Only cache keys ever match: state (alerts, stored screenings, leases) lives in a namespace no pattern reaches, `*` included.',
+  })
+  @ApiOkResponse({ type: DeleteKeysResultDto })
   @ApiErrorResponses(400)
-  deleteKeys(@AdminActor() actor: string, @Query() query: DeleteKeysQuery): Promise<DeletedDto> {
+  deleteKeys(@AdminActor() actor: string, @Query() query: DeleteKeysQuery): Promise<DeleteKeysResultDto> {
+    if (query.dryRun === 'true') return this.admin.previewDelete(actor, query.pattern);
     return this.admin.deleteByPattern(actor, query.pattern);
+  }
+
+  @Delete('symbols/:symbol')
+  @ApiOperation({ summary: 'Delete every entry built from a symbol (values, derived values, HTTP responses) from L1, L2 and every replica' })
+  @ApiOkResponse({ type: SymbolInvalidatedDto })
+  @ApiErrorResponses(400)
+  deleteSymbol(@AdminActor() actor: string, @Param() params: SymbolParams): Promise<SymbolInvalidatedDto> {
+    return this.admin.invalidateSymbol(actor, params.symbol);
   }
 
   @Delete('tags/:tag')

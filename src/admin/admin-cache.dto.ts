@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export const MAX_PATTERN_LENGTH = 200;
 /** Largest SCAN page (and `count` hint) one `GET keys` asks for; larger requests are capped. */
 export const MAX_KEYS_PAGE = 1000;
 export const MAX_TOP_KEYS = 100;
+/** Keys a dry-run pattern delete lists (it counts them all). */
+export const DRY_RUN_SAMPLE = 20;
 
 // Printable ASCII: our keys are percent-encoded ASCII, and log lines that echo a pattern stay one line.
 const PRINTABLE = /^[\x20-\x7e]+$/;
@@ -26,9 +28,13 @@ export class ListKeysQuery {
 }
 
 export class DeleteKeysQuery {
-  @ApiProperty({ description: 'Redis glob applied inside REDIS_PREFIX; `*` is everything under the prefix, nothing else', example: 'v1:price:*' })
+  @ApiProperty({ description: 'Redis glob applied to the cache keys inside REDIS_PREFIX; `*` is every cache key, never state (alerts, screenings, leases)', example: 'v1:price:*' })
   @IsString() @MaxLength(MAX_PATTERN_LENGTH) @Matches(PRINTABLE, { message: PRINTABLE_MESSAGE('pattern') })
   pattern!: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: `Delete nothing: answer how many keys would go and the first ${DRY_RUN_SAMPLE} of them` })
+  @IsOptional() @IsIn(['true', 'false'], { message: 'dryRun must be true or false' })
+  dryRun?: 'true' | 'false';
 }
 
 export class TagParams {
@@ -51,6 +57,18 @@ export class StatsQuery {
 
 export class DeletedDto {
   @ApiProperty({ description: 'How many keys were deleted' }) deleted!: number;
+}
+
+export class DeleteKeysResultDto {
+  @ApiProperty({ description: 'How many keys were deleted; 0 on a dry run' }) deleted!: number;
+  @ApiPropertyOptional({ description: 'Only on a dry run: true' }) dryRun?: boolean;
+  @ApiPropertyOptional({ description: 'Only on a dry run: how many keys the pattern matches now (Redis, or L1 when Redis is unavailable)' }) wouldDelete?: number;
+  @ApiPropertyOptional({ type: [String], description: `Only on a dry run: up to ${DRY_RUN_SAMPLE} of those keys (logical, without REDIS_PREFIX)` }) sample?: string[];
+}
+
+export class SymbolInvalidatedDto {
+  @ApiProperty({ example: 'AAPL', description: 'The symbol, upper-cased' }) symbol!: string;
+  @ApiProperty({ description: 'How many entries built from the symbol were deleted' }) deleted!: number;
 }
 
 export class KeyPageDto {

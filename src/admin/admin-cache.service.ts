@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CACHE_SCHEMA_VERSION, CacheAdminService, CacheService, type BackendInfo, type HotKey, type KeyPage, type PolicyStats } from '../cache';
-import { MAX_KEYS_PAGE } from './admin-cache.dto';
+import { DRY_RUN_SAMPLE, MAX_KEYS_PAGE } from './admin-cache.dto';
 
 // Counting keys per policy SCANs everything under the prefix: stop at this many keys or pages
 // (a SCAN page with MATCH may hold no match at all) and say the counts are lower bounds.
@@ -81,6 +81,21 @@ export class AdminCacheService {
     const deleted = await this.cache.deleteByPattern(pattern);
     this.logger.warn(`Admin key ${actor} deleted ${deleted} keys matching pattern ${JSON.stringify(pattern)}`);
     return { deleted };
+  }
+
+  /** What `deleteByPattern` would remove, removing nothing (logged at info: it changes nothing). */
+  async previewDelete(actor: string, pattern: string): Promise<{ deleted: 0; dryRun: true; wouldDelete: number; sample: string[] }> {
+    const { count, sample } = await this.admin.previewPattern(pattern, DRY_RUN_SAMPLE);
+    this.logger.log(`Admin key ${actor} dry-ran a delete of pattern ${JSON.stringify(pattern)}: ${count} keys`);
+    return { deleted: 0, dryRun: true, wouldDelete: count, sample };
+  }
+
+  /** Every entry built from `symbol` (values, derived values, HTTP responses), on every replica. */
+  async invalidateSymbol(actor: string, symbol: string): Promise<{ symbol: string; deleted: number }> {
+    const normalized = symbol.trim().toUpperCase();
+    const deleted = await this.cache.invalidateSymbol(normalized);
+    this.logger.warn(`Admin key ${actor} invalidated symbol ${normalized} (${deleted} keys)`);
+    return { symbol: normalized, deleted };
   }
 
   async invalidateTag(actor: string, tag: string): Promise<{ deleted: number }> {

@@ -3,8 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { RedisConnection } from '../cache';
 import type { AllConfig } from '../config/configuration';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { StateConnection } from '../state/state-connection';
+import { StateModule } from '../state/state.module';
 import { WarmupModule } from '../warmup/warmup.module';
-import { RedisLease } from '../warmup/warmup-lease';
 import { AlertChannel, LocalAlertChannel, RedisAlertChannel } from './alert-channel';
 import { AlertFiring } from './alert-firing.service';
 import { AlertPricePoller } from './alert-price-poller.service';
@@ -19,9 +20,13 @@ import { WebhookDelivery } from './webhook-delivery';
 
 const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache', { infer: true }).prefix;
 
-/** Price alerts: storage, firing, SSE and webhooks, the provider poll. Redis when enabled, else memory. Wiring only. */
+/**
+ * Price alerts: storage, firing, SSE and webhooks, the provider poll. Alerts and the poll's lease are
+ * state (`StateConnection`: never reached by a cache operation; STATE_REDIS_URL's Redis when set);
+ * the fired-alert channel is pub/sub on the cache's Redis (no keys). Memory without Redis. Wiring only.
+ */
 @Module({
-  imports: [MarketDataModule, WarmupModule],
+  imports: [MarketDataModule, WarmupModule, StateModule],
   controllers: [AlertsController],
   providers: [
     AlertsService,
@@ -37,9 +42,9 @@ const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache',
     },
     {
       provide: AlertStore,
-      inject: [RedisConnection, ConfigService],
-      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>): AlertStore =>
-        connection.client ? new RedisAlertStore(connection.client, prefixOf(config)) : new MemoryAlertStore(),
+      inject: [StateConnection],
+      useFactory: (state: StateConnection): AlertStore =>
+        state.backend === 'memory' ? new MemoryAlertStore() : new RedisAlertStore(() => state.client, state.keyPrefix),
     },
     {
       provide: AlertChannel,
@@ -49,8 +54,8 @@ const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache',
     },
     {
       provide: ALERTS_POLL_LEASE,
-      inject: [RedisConnection, ConfigService],
-      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>) => new RedisLease(connection.client, `${prefixOf(config)}lock:alerts-poll`),
+      inject: [StateConnection],
+      useFactory: (state: StateConnection) => state.lease('alerts-poll'),
     },
   ],
 })

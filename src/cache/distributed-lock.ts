@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATE_NAMESPACE } from './key-namespace';
 import type { RemoteTier } from './tiers/remote-tier';
 
 export interface DistributedLockOptions {
@@ -13,7 +14,8 @@ export interface DistributedLockOptions {
 /** What `acquire` found: we hold the lease, someone else does, or Redis could not tell. */
 export type LeaseOutcome = { held: true; token: string } | { held: false; busy: boolean };
 
-const leaseKey = (key: string) => `lock:${key}`;
+// In the state namespace: a pattern delete of cache keys (even `*`) must not free a held lease.
+const leaseKey = (key: string) => `${STATE_NAMESPACE}lock:${key}`;
 
 /**
  * Cross-replica stampede protection: before running a factory for a cold key, a replica takes

@@ -6,6 +6,7 @@ export type { HotKey } from './hot-keys';
 export type { RefreshAheadOptions } from './refresh-ahead';
 export { CacheKeys, cacheKey, hashOf, type CacheKey, CACHE_SCHEMA_VERSION } from './cache-keys';
 export { symbolTag, normalizeSymbol } from './dependency-tags';
+export { generationMark } from './key-scope';
 export { POLICY_NAMES, type PolicyName, type PolicySettings } from './cache-policies';
 export type { CacheResult, CacheSource, Factory, FactoryContext, WrapOptions, WriteOptions } from './cache-stack';
 export type { CacheStatsSnapshot, PolicyStats } from './cache-stats';

@@ -81,11 +81,12 @@ export function buildProgram(
 
   program
     .command('clear')
-    .description('delete keys matching a glob, or every key with a tag, from L1 and Redis')
-    .argument('[pattern]', 'Redis glob inside REDIS_PREFIX ("*" is everything under the prefix)')
+    .description('delete cache keys matching a glob, every key with a tag, or every entry built from a symbol, from L1 and Redis (never alerts, screenings or leases)')
+    .argument('[pattern]', 'Redis glob over the cache keys inside REDIS_PREFIX ("*" is every cache key); the count is shown before the question')
     .option('--tag <tag>', 'delete by tag instead of pattern, e.g. symbol:AAPL')
-    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)', false)
-    .action((pattern: string | undefined, options: { tag?: string; yes: boolean }, command: Command) => run((client, io) => clearCommand(client, io, pattern, options), command));
+    .option('--symbol <symbol>', 'delete every entry built from this symbol (values, derived values, HTTP responses), e.g. AAPL')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal, and with --json)', false)
+    .action((pattern: string | undefined, options: { tag?: string; symbol?: string; yes: boolean }, command: Command) => run((client, io) => clearCommand(client, io, pattern, options), command));
 
   program
     .command('warmup')

@@ -7,6 +7,7 @@ import { buildMarketDataConfig, type MarketDataConfig } from './market-data.conf
 import { buildWarmupConfig, type WarmupConfig } from './warmup.config';
 import { buildAlertsConfig, type AlertsConfig } from './alerts.config';
 import { buildSignalsConfig, type SignalsConfig } from './signals.config';
+import { buildStateConfig, type StateConfig } from './state.config';
 
 /** Everything `ConfigService<AllConfig, true>` serves, built once from the validated env. */
 export interface AllConfig {
@@ -18,8 +19,9 @@ export interface AllConfig {
   diskCache: DiskCacheConfig;
   signals: SignalsConfig;
   alerts: AlertsConfig;
+  state: StateConfig;
 }
 
 export function buildAllConfig(env: EnvSchema): AllConfig {
-  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env) };
+  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env), state: buildStateConfig(env) };
 }

@@ -8,6 +8,8 @@ export interface SignalsConfig {
   universe: string;
   /** @default 'medium' */
   horizon: ScoreHorizon;
+  /** How long a day's screening is kept after its last run, ms (state store). @default 24 h */
+  screeningRetentionMs: number;
   thresholds: {
     /** Composite at or above this is a `strong` signal. @default 80 */
     compositeHigh: number;
@@ -25,6 +27,7 @@ export function buildSignalsConfig(env: EnvSchema): SignalsConfig {
     refreshIntervalMs: env.SIGNALS_REFRESH_INTERVAL_MS ?? 15 * 60_000,
     universe: env.SIGNALS_UNIVERSE ?? 'sp500',
     horizon: (env.SIGNALS_HORIZON ?? 'medium') as ScoreHorizon,
+    screeningRetentionMs: (env.SIGNALS_SCREENING_RETENTION_HOURS ?? 24) * 3600_000,
     thresholds: {
       compositeHigh: env.SIGNALS_COMPOSITE_HIGH ?? 80,
       compositeLow: env.SIGNALS_COMPOSITE_LOW ?? 20,

@@ -1,18 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { RedisConnection } from '../cache';
 import type { AllConfig } from '../config/configuration';
 import { ScansModule } from '../scans/scans.module';
+import { StateConnection } from '../state/state-connection';
+import { StateModule } from '../state/state.module';
 import { WarmupModule } from '../warmup/warmup.module';
-import { RedisLease } from '../warmup/warmup-lease';
-import { SIGNALS_CONFIG, SIGNALS_LEASE } from './signals.constants';
+import { SCREENINGS, SIGNALS_CONFIG, SIGNALS_LEASE } from './signals.constants';
 import { SignalsController } from './signals.controller';
 import { SignalsSchedule } from './signals-schedule.service';
 import { SignalsService } from './signals.service';
 
-/** Active signals and the day's screening, recomputed on a schedule. Wiring only. */
+/** Active signals (cache) and the day's screening (state), recomputed on a schedule. Wiring only. */
 @Module({
-  imports: [ScansModule, WarmupModule],
+  imports: [ScansModule, WarmupModule, StateModule],
   controllers: [SignalsController],
   providers: [
     SignalsService,
@@ -24,9 +24,14 @@ import { SignalsService } from './signals.service';
     },
     {
       provide: SIGNALS_LEASE,
-      inject: [RedisConnection, ConfigService],
-      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>) =>
-        new RedisLease(connection.client, `${config.get('cache', { infer: true }).prefix}lock:signals`),
+      inject: [StateConnection],
+      useFactory: (state: StateConnection) => state.lease('signals'),
+    },
+    {
+      provide: SCREENINGS,
+      inject: [StateConnection, ConfigService],
+      useFactory: (state: StateConnection, config: ConfigService<AllConfig, true>) =>
+        state.records('screening', config.get('signals', { infer: true }).screeningRetentionMs, 'Screenings'),
     },
   ],
   exports: [SignalsService],

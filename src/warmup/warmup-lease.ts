@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** The few node-redis calls a lease needs (the cache's client, or a test's). */
+/** The few node-redis calls a lease needs (the state's client, or a test's). */
 export interface LeaseClient {
   readonly isReady: boolean;
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>;
@@ -18,6 +18,9 @@ export type LeaseResult =
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
+/** A client, or where to find the current one (a connection may replace its client after a fault). */
+export type LeaseClientSource = LeaseClient | (() => LeaseClient | undefined) | undefined;
+
 /**
  * A Redis lease for jobs that one replica at a time should run (the scheduled warmup):
  * `SET key token NX PX ttl`, renewed while the job runs, released by compare-and-delete.
@@ -25,10 +28,14 @@ const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
  */
 export class RedisLease {
   constructor(
-    private readonly client: LeaseClient | undefined,
+    private readonly source: LeaseClientSource,
     readonly key: string,
     private readonly timeoutMs = 1000,
   ) {}
+
+  private get client(): LeaseClient | undefined {
+    return typeof this.source === 'function' ? this.source() : this.source;
+  }
 
   async acquire(ttlMs: number): Promise<LeaseResult> {
     const client = this.client;
@@ -54,9 +61,10 @@ export class RedisLease {
   }
 
   private async script(script: string, args: string[]): Promise<unknown> {
-    if (!this.client?.isReady) return undefined;
+    const client = this.client;
+    if (!client?.isReady) return undefined;
     try {
-      return await this.bounded(this.client.eval(script, { keys: [this.key], arguments: args }));
+      return await this.bounded(client.eval(script, { keys: [this.key], arguments: args }));
     } catch {
       // An unreleased lease expires by itself within its TTL.
       return undefined;

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { RedisConnection } from '../cache';
 import type { AllConfig } from '../config/configuration';
 import { HealthModule } from '../health/health.module';
 import { IndicatorsModule } from '../indicators/indicators.module';
@@ -9,20 +8,21 @@ import { InferenceModule } from '../inference/inference.module';
 import { PredictionsService } from '../inference/predictions.service';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ScoresModule } from '../scores/scores.module';
+import { StateConnection } from '../state/state-connection';
+import { StateModule } from '../state/state.module';
 import { CacheWarmerService } from './cache-warmer.service';
 import { RouteWarmer } from './route-warmer';
 import { NestScheduler, Scheduler } from './scheduler';
 import { WarmPredictions, WarmTargets } from './warm-targets';
 import { WARMUP_CONFIG, WARMUP_LEASE } from './warmup.constants';
 import { WarmupController } from './warmup.controller';
-import { RedisLease } from './warmup-lease';
 import { WarmupMetrics } from './warmup.metrics';
 import { WarmupSchedule } from './warmup-schedule.service';
 
 /** Cache warmup (boot, cron, admin API), refresh-ahead, and their schedules. Wiring only. */
 @Module({
   // The one ScheduleModule.forRoot() of the app: it provides SchedulerRegistry to `NestScheduler`.
-  imports: [ScheduleModule.forRoot(), HealthModule, MarketDataModule, IndicatorsModule, ScoresModule, InferenceModule],
+  imports: [ScheduleModule.forRoot(), HealthModule, MarketDataModule, IndicatorsModule, ScoresModule, InferenceModule, StateModule],
   controllers: [WarmupController],
   providers: [
     CacheWarmerService,
@@ -39,9 +39,8 @@ import { WarmupSchedule } from './warmup-schedule.service';
     },
     {
       provide: WARMUP_LEASE,
-      inject: [RedisConnection, ConfigService],
-      useFactory: (connection: RedisConnection, config: ConfigService<AllConfig, true>) =>
-        new RedisLease(connection.client, `${config.get('cache', { infer: true }).prefix}lock:warmup`),
+      inject: [StateConnection],
+      useFactory: (state: StateConnection) => state.lease('warmup'),
     },
   ],
   // Scheduler too: the signals and alerts schedules go through the same door to timers.

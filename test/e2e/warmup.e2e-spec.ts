@@ -154,15 +154,15 @@ describe('Cache warmup (admin API)', () => {
     await client.connect();
     try {
       const schedule = app.get(WarmupSchedule);
-      await client.set('wl:lock:warmup', 'another-replica', { expiration: { type: 'PX', value: 10_000 } });
+      await client.set('wl:state:lease:warmup', 'another-replica', { expiration: { type: 'PX', value: 10_000 } });
       await schedule.scheduledWarmup();
       expect((await app.inject({ method: 'GET', url: WARMUP, headers: auth })).json()).toEqual([]);
 
-      await client.del('wl:lock:warmup');
+      await client.del('wl:state:lease:warmup');
       await schedule.scheduledWarmup();
       const [run] = (await app.inject({ method: 'GET', url: WARMUP, headers: auth })).json<WarmupProgress[]>();
       expect(run).toMatchObject({ trigger: 'cron', status: 'done', total: 1, failed: 0 });
-      expect(await client.exists('wl:lock:warmup')).toBe(0);
+      expect(await client.exists('wl:state:lease:warmup')).toBe(0);
     } finally {
       await client.close();
     }

@@ -35,7 +35,7 @@ describe('stampede lease after a timed-out acquire', () => {
 
     expect(outcome).toEqual({ held: false, busy: false });
     await new Promise((r) => setTimeout(r, 300));
-    expect(Number(await redisCli(redis.port, ['exists', `${a.prefix}lock:${key}`]))).toBe(0);
+    expect(Number(await redisCli(redis.port, ['exists', `${a.prefix}state:lock:${key}`]))).toBe(0);
     const other = await timed(() => b.sut.wrap('price', key, async () => 'computed by b'));
     expect(other.value).toBe('computed by b');
     expect(other.ms).toBeLessThan(1500);
@@ -53,7 +53,7 @@ describe('stampede lease after a timed-out acquire', () => {
 
     expect(outcomes.every((o) => !o.held)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
-    const left = await redisCli(redis.port, ['keys', `${a.prefix}lock:*`]);
+    const left = await redisCli(redis.port, ['keys', `${a.prefix}state:lock:*`]);
     expect(left.trim()).toBe('');
   });
 });
