@@ -15,6 +15,7 @@ export const POLICY_NAMES = [
   'scan',
   'signals',
   'screening',
+  'notFound',
   'http',
   'default',
 ] as const;
@@ -57,6 +58,8 @@ export const DEFAULT_POLICY_TTL_SECONDS: Record<PolicyName, number> = {
   /** @default 5 min */ scan: 5 * 60,
   /** @default 1 h */ signals: 3600,
   /** @default 24 h */ screening: 24 * 3600,
+  /** A symbol the provider does not know (negative cache: a batch of unknown names reaches the upstream once per TTL). @default 5 min */
+  notFound: 5 * 60,
   /** HTTP responses cached by the interceptor without a more specific policy. @default 1 min */ http: 60,
   /** @default 1 h */ default: 3600,
 };

@@ -3,6 +3,7 @@ import { CacheKeys, CacheService, symbolTag, type CacheKey } from '../cache';
 import { InsufficientDataError, SymbolNotFoundError } from '../common/errors';
 import { MarketDataService } from '../market-data/market-data.service';
 import type { Bar, HistoryQuery } from '../market-data/market-data.types';
+import { UnknownSymbolBudget } from '../market-data/unknown-symbol-budget';
 import { latestFeatures, MIN_HISTORY_BARS, namedFeatures, type FeatureName } from './feature-builder';
 import { ModelRuntime } from './model-runtime';
 import type { BatchPredictionsResponse, PredictionResponse } from './predictions.dto';
@@ -42,11 +43,13 @@ export class PredictionsService {
   /**
    * Distinct symbols in request order. Cached answers come from one MGET; only the misses are
    * computed, then written in one pipelined round trip. Unknown symbols and too-short histories are
-   * listed apart instead of failing the batch. @throws upstream errors other than an unknown symbol
+   * listed apart instead of failing the batch, up to MAX_UNKNOWN_SYMBOLS_PER_REQUEST of them.
+   * @throws TooManyUnknownSymbolsError past that bound; upstream errors other than an unknown symbol
    */
   async predictMany(symbols: readonly string[], options: PredictOptions = {}): Promise<BatchPredictionsResponse> {
     const requested = [...new Set(symbols.map((s) => s.trim().toUpperCase()))];
     const unknown = new Set<string>();
+    const budget = new UnknownSymbolBudget();
     const histories = await Promise.all(
       requested.map(async (symbol) => {
         try {
@@ -54,6 +57,7 @@ export class PredictionsService {
         } catch (error) {
           if (!(error instanceof SymbolNotFoundError)) throw error;
           unknown.add(symbol);
+          budget.add(symbol);
           return undefined;
         }
       }),

@@ -8,6 +8,8 @@ import { MarketDataController } from './market-data.controller';
 import { MarketDataHealthIndicator } from './market-data.health';
 import { MarketDataService } from './market-data.service';
 import { PriceFeed } from './price-feed';
+import { sourceIdentityOf } from './source-identity';
+import { UnknownSymbols } from './unknown-symbols';
 import { CsvMarketDataProvider } from './providers/csv.provider';
 import { DependencyRecordingMarketDataProvider } from './providers/dependency-recording.provider';
 import { withDiskTier } from './providers/disk-cached.provider';
@@ -49,6 +51,7 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
     MarketDataService,
     MarketDataHealthIndicator,
     PriceFeed,
+    UnknownSymbols,
     {
       // One bound on upstream calls for the whole process; health and metrics read its `stats()`.
       provide: LimitedMarketDataProvider,
@@ -70,7 +73,7 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
           history: policies.history.ttlMs,
           info: policies.info.ttlMs,
           tickers: policies.tickers.ttlMs,
-        }), cache);
+        }, sourceIdentityOf(config.get('marketData', { infer: true }))), cache);
       },
     },
   ],

@@ -5,6 +5,8 @@ import type { BatchPricesResponse } from './market-data.dto';
 import type { Bar, HistoryQuery, Quote, SymbolInfo } from './market-data.types';
 import { PriceFeed } from './price-feed';
 import { MarketDataProvider } from './providers/market-data.provider';
+import { UnknownSymbolBudget } from './unknown-symbol-budget';
+import { UnknownSymbols } from './unknown-symbols';
 
 /** Market data through the cache: the rules and the choice of policy live here. */
 @Injectable()
@@ -13,6 +15,7 @@ export class MarketDataService {
     private readonly cache: CacheService,
     private readonly provider: MarketDataProvider,
     private readonly priceFeed: PriceFeed,
+    private readonly unknownSymbols: UnknownSymbols,
   ) {}
 
   /** @throws SymbolNotFoundError */
@@ -33,14 +36,16 @@ export class MarketDataService {
   getHistory(symbol: string, query: HistoryQuery): Promise<Bar[]> {
     const normalized = symbol.toUpperCase();
     return this.cache.wrap(this.historyPolicy(query), CacheKeys.history(normalized, query.interval, query.period), () =>
-      this.provider.getHistory(normalized, query),
+      this.unknownSymbols.lookup(normalized, () => this.provider.getHistory(normalized, query)),
     );
   }
 
   /** @throws SymbolNotFoundError */
   getInfo(symbol: string): Promise<SymbolInfo> {
     const normalized = symbol.toUpperCase();
-    return this.cache.wrap('info', CacheKeys.info(normalized), () => this.provider.getInfo(normalized));
+    return this.cache.wrap('info', CacheKeys.info(normalized), () =>
+      this.unknownSymbols.lookup(normalized, () => this.provider.getInfo(normalized)),
+    );
   }
 
   /** The symbols of a market; an unknown market is an empty list. */
@@ -48,11 +53,20 @@ export class MarketDataService {
     return this.cache.wrap('tickers', CacheKeys.tickers(market), () => this.provider.listSymbols(market));
   }
 
-  /** Cached quotes come from one MGET; only the misses reach the provider. */
+  /** Which of `symbols` the provider is remembered not to know (negative cache; no upstream call). */
+  unknownAmong(symbols: readonly string[]): Promise<Set<string>> {
+    return this.unknownSymbols.rememberedAmong(symbols.map((s) => s.toUpperCase()));
+  }
+
+  /**
+   * Cached quotes come from one MGET; only the misses reach the provider.
+   * @throws TooManyUnknownSymbolsError past MAX_UNKNOWN_SYMBOLS_PER_REQUEST unknown symbols
+   */
   async getPrices(symbols: readonly string[]): Promise<BatchPricesResponse> {
     const cached = await this.cache.getMany<Quote>(symbols.map((s) => CacheKeys.price(s)));
     const prices: Quote[] = [];
     const unknown: string[] = [];
+    const budget = new UnknownSymbolBudget();
     await Promise.all(
       symbols.map(async (symbol, i) => {
         try {
@@ -60,6 +74,7 @@ export class MarketDataService {
         } catch (error) {
           if (!(error instanceof SymbolNotFoundError)) throw error;
           unknown.push(symbol);
+          budget.add(symbol);
         }
       }),
     );
@@ -68,7 +83,7 @@ export class MarketDataService {
 
   // Every provider quote goes to the price feed: price alerts see warmups and reads, not only their own poll.
   private async fetchQuote(symbol: string): Promise<Quote> {
-    const quote = await this.provider.getQuote(symbol);
+    const quote = await this.unknownSymbols.lookup(symbol, () => this.provider.getQuote(symbol));
     this.priceFeed.publish(quote);
     return quote;
   }

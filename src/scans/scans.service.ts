@@ -5,6 +5,7 @@ import { SymbolNotFoundError } from '../common/errors';
 import { MarketDataService } from '../market-data/market-data.service';
 import type { SymbolInfo } from '../market-data/market-data.types';
 import { LimitedMarketDataProvider } from '../market-data/providers/limited.provider';
+import { UnknownSymbolBudget } from '../market-data/unknown-symbol-budget';
 import { ScanSymbolEvaluator } from './scan-symbol.evaluator';
 import type { ScanEvent, ScanItem, ScanRequestDto, ScanResponse, ScanStats } from './scans.dto';
 import { matchesFilters, rankItems } from './scan-ranking';
@@ -50,20 +51,31 @@ export class ScansService {
     const unknown: string[] = [];
     const failed: string[] = [];
     const limit = pLimit(CONCURRENCY);
+    // A caller's own list is bounded in unknown names (each new one costs an upstream lookup); a
+    // universe comes from the provider itself.
+    const budget = request.symbols ? new UnknownSymbolBudget() : undefined;
 
     for (let offset = 0; offset < universe.length; offset += CHUNK) {
       const chunk = universe.slice(offset, offset + CHUNK);
       const keys = chunk.map(({ symbol }) => CacheKeys.scanResult(symbol, date, request.horizon));
       const cached = await this.cache.getManyWithMeta<ScanItem>(keys);
+      // Names remembered as unknown (one MGET) are settled before any lookup: a repeated list of
+      // unknown names costs no upstream call, and one past the bound is refused at once.
+      const remembered = await this.marketData.unknownAmong(chunk.filter((_, i) => !cached[i]).map(({ symbol }) => symbol));
+      unknown.push(...remembered);
+      budget?.add(...remembered);
       await Promise.all(
         chunk.map(({ symbol, info }, i) =>
           limit(async () => {
             let found: CacheResult<ScanItem> | undefined = cached[i];
+            if (!found && (remembered.has(symbol) || budget?.exhausted)) return;
             try {
               found ??= await this.cache.wrapWithMeta('scan', keys[i], () => this.evaluator.evaluate(symbol, request.horizon, info));
             } catch (error) {
-              if (error instanceof SymbolNotFoundError) unknown.push(symbol);
-              else failed.push(symbol);
+              if (!(error instanceof SymbolNotFoundError)) return void failed.push(symbol);
+              unknown.push(symbol);
+              // Past the bound the scan stops: tasks not started yet return above, and this throw is the 400.
+              budget?.add(symbol);
               return;
             }
             count(stats, found.source);

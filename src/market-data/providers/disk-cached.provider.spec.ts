@@ -61,7 +61,7 @@ describe(DiskCachedMarketDataProvider.name, () => {
 
   it('is left out when disabled', async () => {
     const inner = new SyntheticMarketDataProvider({ seed: 3, universeSize: 50 });
-    expect(await withDiskTier(inner, { enabled: false, dir, maxBytes: 1024 * 1024 }, TTLS)).toBe(inner);
-    expect(await withDiskTier(inner, { enabled: true, dir, maxBytes: 1024 * 1024 }, TTLS)).toBeInstanceOf(DiskCachedMarketDataProvider);
+    expect(await withDiskTier(inner, { enabled: false, dir, maxBytes: 1024 * 1024 }, TTLS, 'synthetic;seed=1')).toBe(inner);
+    expect(await withDiskTier(inner, { enabled: true, dir, maxBytes: 1024 * 1024 }, TTLS, 'synthetic;seed=1')).toBeInstanceOf(DiskCachedMarketDataProvider);
   });
 });

@@ -1,5 +1,6 @@
 import { CacheKeys } from '../../cache';
 import type { Bar, HistoryQuery, Quote, SymbolInfo } from '../market-data.types';
+import { openGenerationDir } from './disk-generation';
 import { DiskStore } from './disk-store';
 import { MarketDataProvider } from './market-data.provider';
 
@@ -14,7 +15,8 @@ export interface DiskTtls {
  * The disk tier for cold data: history, info and ticker lists are read from local disk before
  * the upstream, so the chain is L1 → Redis → disk → API and a nightly prefetch survives a
  * restart even without Redis. Quotes change too fast for disk and go straight through.
- * Keys are the cache's own builders (schema version included), so a shape change misses here too.
+ * Keys are the cache's own builders (schema version included), so a shape change misses here too;
+ * the folder is the source generation's (`disk-generation.ts`), so another source misses too.
  */
 export class DiskCachedMarketDataProvider extends MarketDataProvider {
   override readonly name: string;
@@ -60,13 +62,17 @@ export class DiskCachedMarketDataProvider extends MarketDataProvider {
   }
 }
 
-/** Puts the disk tier in front of `inner` when enabled; otherwise returns `inner` itself. */
+/**
+ * Puts the disk tier in front of `inner` when enabled, in the folder of `sourceIdentity`'s
+ * generation (`market-data/source-identity.ts`); otherwise returns `inner` itself.
+ */
 export async function withDiskTier(
   inner: MarketDataProvider,
   disk: { enabled: boolean; dir: string; maxBytes: number },
   ttls: DiskTtls,
+  sourceIdentity: string,
 ): Promise<MarketDataProvider> {
   if (!disk.enabled) return inner;
-  const store = await DiskStore.open({ dir: disk.dir, maxBytes: disk.maxBytes });
+  const store = await DiskStore.open({ dir: await openGenerationDir(disk.dir, sourceIdentity), maxBytes: disk.maxBytes });
   return new DiskCachedMarketDataProvider(inner, store, ttls);
 }
