@@ -48,7 +48,9 @@ export class CacheAdminService {
   ) {}
 
   /** One page of keys matching a Redis glob (inside the prefix); `count` is a SCAN hint. */
-  async listKeys(pattern: string, cursor: string, count: number): Promise<KeyPage> {
+  async listKeys(logicalPattern: string, cursor: string, count: number): Promise<KeyPage> {
+    // As for deletes: a pattern naming a policy lists this generation's keys of it.
+    const pattern = this.stack.keys.scope(logicalPattern);
     const remote = this.connection.remote;
     if (remote?.available && /^\d+$/.test(cursor)) {
       const page = await remote.scanKeys(pattern, cursor, count);

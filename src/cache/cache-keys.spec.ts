@@ -197,12 +197,20 @@ describe('CacheKeys', () => {
     expect(CacheKeys.nest('ä')).toBe('v1:default:nest:%C3%A4');
   });
 
-  it('hashes the route and query of an HTTP key, so long or odd URLs give a short safe key', () => {
-    const key = CacheKeys.http('history', '/api/v1/market/history/AAPL?interval=1d&period=*[x]:y');
+  it('keeps an HTTP key readable: the route and the canonical query, glob and separator characters encoded', () => {
+    expect(CacheKeys.http('history', '/market/history/AAPL', 'interval=1d&period=1y')).toBe('v1:history:http:/market/history/AAPL:interval=1d&period=1y');
+    expect(CacheKeys.http('info', '/market/info/AAPL')).toBe('v1:info:http:/market/info/AAPL');
 
-    expect(key).toMatch(/^v1:history:http:[A-Za-z0-9_-]{22}$/);
-    expect(CacheKeys.http('history', '/a?x=1')).not.toBe(CacheKeys.http('history', '/a?x=2'));
+    const odd = CacheKeys.http('history', '/market/history/A?B', 'period=*[x]:y@z');
+    expect(odd).toBe('v1:history:http:/market/history/A%3FB:period=%2A%5Bx%5D%3Ay%40z');
+    expect(odd).not.toMatch(/[*?[\]@]/);
+    expect(CacheKeys.http('history', '/a', 'x=1')).not.toBe(CacheKeys.http('history', '/a', 'x=2'));
     expect(CacheKeys.http('history', '/a')).not.toBe(CacheKeys.http('info', '/a'));
+  });
+
+  it('hashes an HTTP key part past 200 characters, so long URLs give a short safe key', () => {
+    const key = CacheKeys.http('history', '/market/history/AAPL', `names=${'x'.repeat(300)}`);
+    expect(key).toMatch(/^v1:history:http:\/market\/history\/AAPL:#[A-Za-z0-9_-]{22}$/);
   });
 });
 

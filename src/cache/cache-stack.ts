@@ -180,7 +180,9 @@ export class CacheStack {
    * Deletes keys matching a Redis glob inside the prefix from both tiers (SCAN + UNLINK in L2),
    * and the entries built from them (their `key:` dependency tags, and the wide ones).
    */
-  async deleteByPattern(pattern: string): Promise<number> {
+  async deleteByPattern(logicalPattern: string): Promise<number> {
+    // `v1:price:*` means this generation's prices; `*AAPL*` or `v1:*` reach every generation.
+    const pattern = this.keys.scope(logicalPattern);
     this.invalidations.invalidateAll();
     const regex = globToRegExp(pattern);
     const deletedKeys = new Set<string>();

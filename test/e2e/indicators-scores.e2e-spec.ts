@@ -58,7 +58,7 @@ describe('indicators through the real app', () => {
     ['points=1001', 'points must be at most 1000'],
     ['series=maybe', 'series must be true or false'],
     ['interval=1h', 'interval must be one of'],
-    ['colour=red', 'colour should not exist'],
+    ['colour=red', 'colour\\" (accepted: interval, names, points, series)'],
   ])('rejects %s with a 400 naming the field', async (query, message) => {
     const app = await startApp();
 
