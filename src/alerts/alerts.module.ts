@@ -15,6 +15,7 @@ import { ALERTS_CONFIG, ALERTS_POLL_LEASE } from './alerts.constants';
 import { AlertsController } from './alerts.controller';
 import { AlertsMetrics } from './alerts.metrics';
 import { AlertsService } from './alerts.service';
+import { ImportingAlertStore } from './legacy-alert-import';
 import { RedisAlertStore } from './redis-alert-store';
 import { WebhookDelivery } from './webhook-delivery';
 
@@ -42,9 +43,12 @@ const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache',
     },
     {
       provide: AlertStore,
-      inject: [StateConnection],
-      useFactory: (state: StateConnection): AlertStore =>
-        state.backend === 'memory' ? new MemoryAlertStore() : new RedisAlertStore(() => state.client, state.keyPrefix),
+      inject: [StateConnection, RedisConnection, ConfigService],
+      useFactory: (state: StateConnection, connection: RedisConnection, config: ConfigService<AllConfig, true>): AlertStore => {
+        if (state.backend === 'memory') return new MemoryAlertStore();
+        // Alerts of the layout before the state namespace are moved over on the first read.
+        return new ImportingAlertStore(new RedisAlertStore(() => state.client, state.keyPrefix), () => connection.client, prefixOf(config));
+      },
     },
     {
       provide: AlertChannel,

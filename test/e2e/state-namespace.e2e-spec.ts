@@ -151,6 +151,26 @@ describe('state is not cache (private Redis)', () => {
     expect(await client.exists(`${prefix}state:{alerts}:alert:${alert.id}`)).toBe(0);
   }, 60_000);
 
+  it('alerts of the old layout (under the cache prefix) are moved into the state namespace on the first read, once', async () => {
+    const prefix = `sl${Math.random().toString(36).slice(2, 8)}:`;
+    const now = Date.now();
+    const legacy = (id: string, expiresAt: string | null): Alert => ({
+      id, symbol: 'AAPL', condition: 'above', price: 1e6, percent: null, referencePrice: 100, createdAt: new Date(now - 60_000).toISOString(), expiresAt, webhookUrl: null,
+    });
+    const live = legacy('0b7c1e52-4a55-4e63-9f7e-2f1d1b7f6c11', null);
+    const expired = legacy('1c8d2f63-5b66-4f74-8a8f-3a2e2c8a7d22', new Date(now - 1000).toISOString());
+    for (const alert of [live, expired]) await client.set(`${prefix}{alerts}:alert:${alert.id}`, JSON.stringify(alert));
+    await client.sAdd(`${prefix}{alerts}:ids`, [live.id, expired.id]);
+
+    const app = await appOn(redis, prefix);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${live.id}` })).json()).toEqual(live);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${expired.id}` })).statusCode).toBe(404);
+    expect(await keysOf(client, `${prefix}*`)).toEqual([`${prefix}state:{alerts}:alert:${live.id}`, `${prefix}state:{alerts}:ids`]);
+    // A pattern delete after the move leaves it alone like any other alert.
+    await admin(app, 'DELETE', 'keys?pattern=*');
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${live.id}` })).statusCode).toBe(200);
+  }, 60_000);
+
   it('the CLI shows the count from a dry run before it asks, and needs --yes with --json or without a terminal', async () => {
     const prefix = `sc${Math.random().toString(36).slice(2, 8)}:`;
     const app = await appOn(redis, prefix);
