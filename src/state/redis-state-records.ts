@@ -2,16 +2,15 @@ import type { RedisTopology } from '../cache';
 import { boundedStateCall } from './bounded-call';
 import { StateRecords } from './state-records';
 
-// One hash tag per collection: record and index share a slot, so the scripts stay atomic on a cluster.
-// PUT: store, stamp the write time in the index, drop records whose last write is past retention.
+// One hash tag per collection: records and index share a slot, so the scripts stay atomic on a cluster.
+// PUT: store, stamp the write time in the index; answers the ids whose last write is past retention.
 const PUT = `redis.call('set', KEYS[1], ARGV[2])
 redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
-local old = redis.call('zrangebyscore', KEYS[2], '-inf', '(' .. ARGV[4])
-for i = 1, #old do
-  redis.call('del', ARGV[5] .. old[i])
-  redis.call('zrem', KEYS[2], old[i])
-end
-return #old`;
+return redis.call('zrangebyscore', KEYS[2], '-inf', '(' .. ARGV[4])`;
+// DROP: those records, each key declared (a cluster routes and checks scripts by their KEYS).
+const DROP = `for i = 2, #KEYS do redis.call('del', KEYS[i]) end
+for i = 1, #ARGV do redis.call('zrem', KEYS[1], ARGV[i]) end
+return #ARGV`;
 // GET: only while the last write is within retention (nothing in Redis expires these records).
 const GET = `local at = redis.call('zscore', KEYS[2], ARGV[1])
 if not at or tonumber(at) < tonumber(ARGV[2]) then return false end
@@ -43,9 +42,12 @@ export class RedisStateRecords<T> extends StateRecords<T> {
 
   async put(id: string, value: T): Promise<void> {
     const now = this.clock();
-    await this.call((c) =>
-      c.eval(PUT, { keys: [this.keyOf(id), this.indexKey], arguments: [id, JSON.stringify(value), String(now), String(now - this.retentionMs), this.base] }),
-    );
+    const stale = (await this.call((c) =>
+      c.eval(PUT, { keys: [this.keyOf(id), this.indexKey], arguments: [id, JSON.stringify(value), String(now), String(now - this.retentionMs)] }),
+    )) as unknown[];
+    const ids = stale.map(String);
+    // Idempotent: a prune that fails now is redone by the next write.
+    if (ids.length > 0) await this.call((c) => c.eval(DROP, { keys: [this.indexKey, ...ids.map((old) => this.keyOf(old))], arguments: ids }));
   }
 
   async get(id: string): Promise<T | undefined> {
