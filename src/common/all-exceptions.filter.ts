@@ -13,6 +13,11 @@ const STATUS_OF: Record<ErrorCode, number> = {
   UPSTREAM_BAD_RESPONSE: HttpStatus.BAD_GATEWAY,
   CONFIG_INVALID: HttpStatus.INTERNAL_SERVER_ERROR,
   STORE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  ALERT_LIMIT_REACHED: HttpStatus.TOO_MANY_REQUESTS,
+  ALERT_ALREADY_TRIGGERED: HttpStatus.CONFLICT,
+  ALERT_NOT_ACTIVE: HttpStatus.CONFLICT,
+  ALERT_QUARANTINED: HttpStatus.GONE,
+  STREAM_LIMIT_REACHED: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** The JSON every error response carries. */
@@ -42,6 +47,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(`Unhandled error on ${request.method} ${request.url.split('?')[0]} [${body.requestId}]`, (exception as Error)?.stack);
     }
     if (body.error === 'UPSTREAM_RATE_LIMITED') reply.header('retry-after', '5');
+    // Domain errors that know when to come back (e.g. alert caps: alerts/alerts.errors.ts).
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (exception instanceof AppError && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     reply.status(body.statusCode).send(body);
   }
 

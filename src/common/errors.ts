@@ -11,7 +11,12 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'NOT_FOUND'
   | 'INSUFFICIENT_DATA'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'ALERT_LIMIT_REACHED'
+  | 'ALERT_ALREADY_TRIGGERED'
+  | 'ALERT_NOT_ACTIVE'
+  | 'ALERT_QUARANTINED'
+  | 'STREAM_LIMIT_REACHED';
 
 /** Base class: a stable machine-readable `code`, a human message and the original `cause`. */
 export abstract class AppError extends Error {
