@@ -1,7 +1,8 @@
 import { serialize } from 'node:v8';
 import { types } from 'node:util';
 import { runInThisContext } from 'node:vm';
-import { CorruptEntryError, decodeEntry, encodeEntry, entryState, type CacheEntry } from './cache-entry';
+import { crc32 } from 'node:zlib';
+import { CorruptEntryError, decodeEntry, encodeEntry, EntryKeyMismatchError, entryState, type CacheEntry } from './cache-entry';
 
 /**
  * `v8.deserialize` builds its objects in Node's main realm, while Jest runs this file in a vm
@@ -20,8 +21,18 @@ function entryOf<T>(value: T, overrides: Partial<CacheEntry<T>> = {}): CacheEntr
   return { value, createdAt: 1_000, staleAt: 2_000, expiresAt: 3_000, tags: ['t1', 't2'], ...overrides };
 }
 
+const KEY = 'v1:quote:src=synthetic:AAPL';
+
 function roundTrip<T>(value: T): T {
-  return decodeEntry<T>(encodeEntry(entryOf(value))).value;
+  return decodeEntry<T>(encodeEntry(entryOf(value), KEY), KEY).value;
+}
+
+/** `value` serialized with a valid checksum trailer: it reaches the envelope checks. */
+function checksummed(value: unknown): Buffer {
+  const body = serialize(value);
+  const trailer = Buffer.alloc(4);
+  trailer.writeUInt32BE(crc32(body));
+  return Buffer.concat([body, trailer]);
 }
 
 /** Deterministic pseudo-random bytes (xorshift32), so a failure always reproduces. */
@@ -37,10 +48,10 @@ function pseudoRandomBytes(seed: number, length: number): Buffer {
   return out;
 }
 
-function expectCorrupt(bytes: Buffer): CorruptEntryError {
+function expectCorrupt(bytes: Buffer, expectedKey?: string): CorruptEntryError {
   let caught: unknown;
   try {
-    decodeEntry(bytes);
+    decodeEntry(bytes, expectedKey);
   } catch (error) {
     caught = error;
   }
@@ -52,9 +63,9 @@ describe(encodeEntry.name, () => {
   it('returns a Buffer that decodes back to the same envelope fields', () => {
     const entry = entryOf({ a: 1 }, { createdAt: 10, staleAt: 20, expiresAt: 30, tags: ['x', 'y:z'] });
 
-    const sut = decodeEntry(encodeEntry(entry));
+    const sut = decodeEntry(encodeEntry(entry, KEY), KEY);
 
-    expect(Buffer.isBuffer(encodeEntry(entry))).toBe(true);
+    expect(Buffer.isBuffer(encodeEntry(entry, KEY))).toBe(true);
     expect(sut.createdAt).toBe(10);
     expect(sut.staleAt).toBe(20);
     expect(sut.expiresAt).toBe(30);
@@ -63,7 +74,7 @@ describe(encodeEntry.name, () => {
   });
 
   it('decodes a fresh copy each time, so a caller mutating its value cannot change what is stored', () => {
-    const bytes = encodeEntry(entryOf({ list: [1, 2, 3] }));
+    const bytes = encodeEntry(entryOf({ list: [1, 2, 3] }), KEY);
 
     const first = decodeEntry<{ list: number[] }>(bytes);
     first.value.list.push(4);
@@ -94,7 +105,7 @@ describe(decodeEntry.name, () => {
     });
 
     it('keeps undefined as a top-level value', () => {
-      const sut = decodeEntry(encodeEntry(entryOf(undefined)));
+      const sut = decodeEntry(encodeEntry(entryOf(undefined), KEY), KEY);
 
       expect(sut.value).toBeUndefined();
       expect(sut.createdAt).toBe(1_000);
@@ -231,7 +242,11 @@ describe(decodeEntry.name, () => {
     });
 
     it('throws CorruptEntryError for a JSON array string that mimics the envelope', () => {
-      expectCorrupt(Buffer.from(JSON.stringify(['mc-entry/1', 1, 2, 3, [], 'v']), 'utf8'));
+      expectCorrupt(Buffer.from(JSON.stringify(['mc-entry/2', KEY, 1, 2, 3, [], 'v']), 'utf8'));
+    });
+
+    it('throws CorruptEntryError for an intact entry of the previous format (mc-entry/1, no key, no checksum)', () => {
+      expectCorrupt(serialize(['mc-entry/1', 1, 2, 3, [], 'v']));
     });
 
     it.each([
@@ -240,35 +255,84 @@ describe(decodeEntry.name, () => {
       ['a number', 42],
       ['null', null],
       ['an array of six without the magic', [1, 2, 3, 4, 5, 6]],
-      ['an envelope of another schema version', ['mc-entry/0', 1, 2, 3, [], 'v']],
-      ['the envelope with one field missing', ['mc-entry/1', 1, 2, 3, []]],
-      ['the envelope with one field too many', ['mc-entry/1', 1, 2, 3, [], 'v', 'extra']],
-    ])('throws CorruptEntryError for a V8-serialized value without our envelope: %s', (_, value) => {
-      const sut = expectCorrupt(serialize(value));
+      ['an array of seven without the magic', [1, 2, 3, 4, 5, 6, 7]],
+      ['an envelope of another schema version', ['mc-entry/1', KEY, 1, 2, 3, [], 'v']],
+      ['the envelope with one field missing', ['mc-entry/2', KEY, 1, 2, 3, []]],
+      ['the envelope with one field too many', ['mc-entry/2', KEY, 1, 2, 3, [], 'v', 'extra']],
+    ])('throws CorruptEntryError for a checksummed V8 value without our envelope: %s', (_, value) => {
+      const sut = expectCorrupt(checksummed(value));
 
       expect(sut.message).toContain('missing envelope');
     });
 
     it.each([
-      ['createdAt as a string', ['mc-entry/1', '1', 2, 3, [], 'v']],
-      ['staleAt as null', ['mc-entry/1', 1, null, 3, [], 'v']],
-      ['expiresAt as a BigInt', ['mc-entry/1', 1, 2, 3n, [], 'v']],
-      ['expiresAt as a Date', ['mc-entry/1', 1, 2, new Date(3), [], 'v']],
-      ['tags as a string', ['mc-entry/1', 1, 2, 3, 'tag', 'v']],
-      ['tags as a Set', ['mc-entry/1', 1, 2, 3, new Set(['tag']), 'v']],
+      ['key as a number', ['mc-entry/2', 42, 1, 2, 3, [], 'v']],
+      ['createdAt as a string', ['mc-entry/2', KEY, '1', 2, 3, [], 'v']],
+      ['staleAt as null', ['mc-entry/2', KEY, 1, null, 3, [], 'v']],
+      ['expiresAt as a BigInt', ['mc-entry/2', KEY, 1, 2, 3n, [], 'v']],
+      ['expiresAt as a Date', ['mc-entry/2', KEY, 1, 2, new Date(3), [], 'v']],
+      ['tags as a string', ['mc-entry/2', KEY, 1, 2, 3, 'tag', 'v']],
+      ['tags as a Set', ['mc-entry/2', KEY, 1, 2, 3, new Set(['tag']), 'v']],
     ])('throws CorruptEntryError for an envelope with wrong field types: %s', (_, value) => {
-      const sut = expectCorrupt(serialize(value));
+      const sut = expectCorrupt(checksummed(value));
 
       expect(sut.message).toContain('bad envelope fields');
     });
 
-    it('throws CorruptEntryError for a truncated entry and keeps the decoder error as cause', () => {
-      const bytes = encodeEntry(entryOf({ payload: 'x'.repeat(100) }));
+    it('throws CorruptEntryError for a truncated entry', () => {
+      const bytes = encodeEntry(entryOf({ payload: 'x'.repeat(100) }), KEY);
 
       const sut = expectCorrupt(bytes.subarray(0, bytes.length - 10));
 
+      expect(sut.message).toContain('checksum mismatch');
+    });
+
+    it('throws CorruptEntryError for a checksummed body V8 cannot decode, and keeps the decoder error as cause', () => {
+      const body = serialize(['mc-entry/2', KEY, 1, 2, 3, [], 'x'.repeat(100)]).subarray(0, 40);
+      const trailer = Buffer.alloc(4);
+      trailer.writeUInt32BE(crc32(body));
+
+      const sut = expectCorrupt(Buffer.concat([body, trailer]));
+
       expect(sut.message).toContain('undecodable bytes');
       expect(sut.cause).toBeDefined();
+    });
+
+    it('detects every single flipped byte of an entry, payload digits included (which V8 alone would decode)', () => {
+      const bytes = encodeEntry(entryOf({ symbol: 'AAPL', price: 189.25, volume: 1_234_567 }), KEY);
+
+      for (let i = 0; i < bytes.length; i++) {
+        const altered = Buffer.from(bytes);
+        altered[i] ^= 0x04;
+        expectCorrupt(altered, KEY);
+      }
+    });
+  });
+
+  describe('key check', () => {
+    const entry = entryOf({ symbol: 'MSFT', price: 410.5 });
+    const bytes = encodeEntry(entry, 'v1:quote:src=synthetic:MSFT');
+
+    it('decodes an entry read under the key it was stored under', () => {
+      expect(decodeEntry(bytes, 'v1:quote:src=synthetic:MSFT').value).toEqual({ symbol: 'MSFT', price: 410.5 });
+    });
+
+    it('throws EntryKeyMismatchError, a CorruptEntryError, naming both keys, for an entry read under another key', () => {
+      const sut = expectCorrupt(bytes, 'v1:quote:src=synthetic:AAPL');
+
+      expect(sut).toBeInstanceOf(EntryKeyMismatchError);
+      expect(sut.name).toBe('EntryKeyMismatchError');
+      expect((sut as EntryKeyMismatchError).expectedKey).toBe('v1:quote:src=synthetic:AAPL');
+      expect((sut as EntryKeyMismatchError).storedKey).toBe('v1:quote:src=synthetic:MSFT');
+    });
+
+    it('treats keys that differ only in case or a suffix as different keys', () => {
+      expect(expectCorrupt(bytes, 'v1:quote:src=synthetic:msft')).toBeInstanceOf(EntryKeyMismatchError);
+      expect(expectCorrupt(bytes, 'v1:quote:src=synthetic:MSFT ')).toBeInstanceOf(EntryKeyMismatchError);
+    });
+
+    it('skips the key check when no key is expected (callers that hold bytes they stored themselves)', () => {
+      expect(decodeEntry(bytes).value).toEqual({ symbol: 'MSFT', price: 410.5 });
     });
   });
 });

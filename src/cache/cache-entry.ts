@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { crc32 } from 'node:zlib';
 
 /**
  * One cached value with its clock. `staleAt` is the logical expiry (end of TTL); `expiresAt` is
@@ -24,33 +25,64 @@ export class CorruptEntryError extends Error {
   }
 }
 
-// A magic tag inside the payload: anything without it is not ours.
-const MAGIC = 'mc-entry/1';
+/**
+ * Raised when a well-formed entry was read under another key than the one it was stored under:
+ * a reply matched to the wrong command (a desynchronised Redis connection), never a value to serve.
+ */
+export class EntryKeyMismatchError extends CorruptEntryError {
+  constructor(
+    readonly expectedKey: string,
+    readonly storedKey: string,
+  ) {
+    super('entry stored under another key');
+    this.name = EntryKeyMismatchError.name;
+  }
+}
+
+// A magic tag inside the payload: anything without it is not ours. /2 added the key and the checksum.
+const MAGIC = 'mc-entry/2';
+const CHECKSUM_BYTES = 4;
 
 /**
  * Encodes with V8's structured serializer: lossless for NaN, ±Infinity, -0, Date, BigInt, Map,
  * Set, typed arrays and `undefined` (JSON loses all of these), and the same bytes serve L1 and
  * L2, so both tiers return identical values and no caller can mutate what L1 holds.
+ *
+ * The entry carries the key it is stored under, so one read under another key (a reply matched to
+ * the wrong command) is detected, and a CRC-32 of the serialized envelope as a 4-byte trailer, so
+ * bytes altered on the way (a flipped digit of a price still deserializes) are detected too.
  */
-export function encodeEntry(entry: CacheEntry): Buffer {
-  return serialize([MAGIC, entry.createdAt, entry.staleAt, entry.expiresAt, entry.tags, entry.value]);
+export function encodeEntry(entry: CacheEntry, key: string): Buffer {
+  const body = serialize([MAGIC, key, entry.createdAt, entry.staleAt, entry.expiresAt, entry.tags, entry.value]);
+  const bytes = Buffer.allocUnsafe(body.length + CHECKSUM_BYTES);
+  body.copy(bytes);
+  bytes.writeUInt32BE(crc32(body), body.length);
+  return bytes;
 }
 
-/** @throws CorruptEntryError when `bytes` are not an entry written by `encodeEntry`. */
-export function decodeEntry<T = unknown>(bytes: Buffer): CacheEntry<T> {
+/**
+ * @param expectedKey the key the bytes were read under; omitted, the stored key is not checked.
+ * @throws EntryKeyMismatchError when the entry was stored under another key than `expectedKey`;
+ * CorruptEntryError when `bytes` are not an intact entry written by `encodeEntry`.
+ */
+export function decodeEntry<T = unknown>(bytes: Buffer, expectedKey?: string): CacheEntry<T> {
+  if (bytes.length <= CHECKSUM_BYTES) throw new CorruptEntryError('too short');
+  const body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES);
+  if (crc32(body) !== bytes.readUInt32BE(body.length)) throw new CorruptEntryError('checksum mismatch');
   let decoded: unknown;
   try {
-    decoded = deserialize(bytes);
+    decoded = deserialize(body);
   } catch (cause) {
     throw new CorruptEntryError('undecodable bytes', { cause });
   }
-  if (!Array.isArray(decoded) || decoded.length !== 6 || decoded[0] !== MAGIC) {
+  if (!Array.isArray(decoded) || decoded.length !== 7 || decoded[0] !== MAGIC) {
     throw new CorruptEntryError('missing envelope');
   }
-  const [, createdAt, staleAt, expiresAt, tags, value] = decoded as [string, unknown, unknown, unknown, unknown, T];
-  if (typeof createdAt !== 'number' || typeof staleAt !== 'number' || typeof expiresAt !== 'number' || !Array.isArray(tags)) {
+  const [, key, createdAt, staleAt, expiresAt, tags, value] = decoded as [string, unknown, unknown, unknown, unknown, unknown, T];
+  if (typeof key !== 'string' || typeof createdAt !== 'number' || typeof staleAt !== 'number' || typeof expiresAt !== 'number' || !Array.isArray(tags)) {
     throw new CorruptEntryError('bad envelope fields');
   }
+  if (expectedKey !== undefined && key !== expectedKey) throw new EntryKeyMismatchError(expectedKey, key);
   return { value, createdAt, staleAt, expiresAt, tags: tags as string[] };
 }
 

@@ -244,4 +244,54 @@ describe(L2Guard.name, () => {
 
     expect(sut.state).toBe('open');
   });
+
+  describe('client resets', () => {
+    it('reports a stall when the half-open probe times out on a silent Redis', async () => {
+      build();
+      const stalls: number[] = [];
+      sut.onStall(() => stalls.push(Date.now()));
+      await failTimes(OPTIONS.minRequests);
+      await nextState('half-open');
+
+      await expect(sut.run(never)).rejects.toBeInstanceOf(L2TimeoutError);
+
+      expect(stalls).toHaveLength(1);
+    });
+
+    it('reports no stall for a timeout while closed, nor for a probe that fails with an answer', async () => {
+      build();
+      const stalls: number[] = [];
+      sut.onStall(() => stalls.push(Date.now()));
+      await expect(sut.run(never)).rejects.toBeInstanceOf(L2TimeoutError);
+      // The timeout counted as the first failure in a row.
+      await failTimes(OPTIONS.minRequests - 1);
+      expect(sut.state).toBe('open');
+      await nextState('half-open');
+
+      await expect(sut.run(failing())).rejects.toThrow('ECONNRESET');
+
+      expect(stalls).toEqual([]);
+    });
+
+    it('never opens on errors that ignoreError names (commands dropped by our own reset)', async () => {
+      class Dropped extends Error {}
+      build({ ignoreError: (error) => error instanceof Dropped });
+
+      for (let i = 0; i < OPTIONS.minRequests * 3; i++) await expect(sut.run(() => Promise.reject(new Dropped('dropped')))).rejects.toBeInstanceOf(Dropped);
+
+      expect(sut.state).toBe('closed');
+      expect(states).toEqual([]);
+    });
+
+    it('forgive closes an open breaker at once: the next call reaches the operation', async () => {
+      build();
+      await failTimes(OPTIONS.minRequests);
+      expect(sut.state).toBe('open');
+
+      sut.forgive();
+
+      await expect(sut.run(async () => 'served')).resolves.toBe('served');
+      expect(sut.state).toBe('closed');
+    });
+  });
 });

@@ -9,6 +9,8 @@ export interface L2GuardOptions {
   minRequests: number;
   windowMs: number;
   openMs: number;
+  /** Errors that say nothing about Redis' health (a command dropped by our own client reset): never counted as failures. */
+  ignoreError?: (error: unknown) => boolean;
 }
 
 /** Raised (and caught by the remote tier) when an L2 operation misses its deadline. */
@@ -76,6 +78,7 @@ type Operation = () => Promise<unknown>;
 export class L2Guard {
   private readonly breaker: CircuitBreakerImpl<[Operation], unknown>;
   private readonly listeners = new Set<(state: BreakerState) => void>();
+  private readonly stallListeners = new Set<() => void>();
   private failuresInARow = 0;
   /** When Redis last answered anything (a value or an error of its own); a silent Redis is what the in-a-row rule is for. */
   private lastReplyAt = performance.now();
@@ -91,6 +94,7 @@ export class L2Guard {
       rollingCountBuckets: 10,
       resetTimeout: options.openMs,
       allowWarmUp: false,
+      errorFilter: (error: unknown) => options.ignoreError?.(error) ?? false,
     });
     const notify = () => this.listeners.forEach((listener) => listener(this.state));
     this.breaker.on('open', notify);
@@ -104,16 +108,38 @@ export class L2Guard {
    */
   async run<T>(op: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    const probe = this.breaker.halfOpen;
     try {
       const result = (await this.breaker.fire(() => op().finally(() => (this.lastReplyAt = performance.now())))) as T;
       this.failuresInARow = 0;
       return result;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== 'EOPENBREAKER' && !(error instanceof L2TimeoutError && (this.timerWasLate(started) || this.redisAnsweredWithin()))) this.countFailureInARow();
       if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
+      if (this.options.ignoreError?.(error)) throw error;
+      const silent = error instanceof L2TimeoutError && !this.timerWasLate(started) && !this.redisAnsweredWithin();
+      if (!(error instanceof L2TimeoutError) || silent) this.countFailureInARow();
+      if (probe && silent) this.stallListeners.forEach((listener) => listener());
       throw error;
     }
+  }
+
+  /**
+   * `listener` runs when the half-open probe times out on a silent Redis: the connection has
+   * answered nothing through the whole open window and the probe. Frozen or out of step (a
+   * misframed reply that swallows every later one looks exactly like this), it is worth a new one.
+   */
+  onStall(listener: () => void): void {
+    this.stallListeners.add(listener);
+  }
+
+  /**
+   * Closes the breaker: the failures it counted belonged to a connection that was replaced, and the
+   * new one deserves a first call now rather than after the open window. Fails again, it reopens.
+   */
+  forgive(): void {
+    this.failuresInARow = 0;
+    if (this.state !== 'closed') this.breaker.close();
   }
 
   /**

@@ -101,7 +101,7 @@ function buildTopology(config: RedisConnectionConfig): RedisTopology {
   const nodeClient = (node?: RedisNodeAddress) => createRedisClient(config, node);
   switch (config.topology) {
     case 'standalone':
-      return new StandaloneTopology(createRedisClient(config), nodeClient);
+      return new StandaloneTopology(createRedisClient(config), nodeClient, config.connectTimeoutMs);
     case 'cluster': {
       const seeds = config.clusterNodes ?? [];
       return new ClusterTopology(createClusterClient(config, seeds), seeds, nodeClient);

@@ -5,9 +5,19 @@ import { L2Guard, type BreakerState } from './circuit-breaker';
 import { DistributedLock } from './distributed-lock';
 import { InvalidationBus, type BusState } from './invalidation-bus';
 import { createRedisTopology } from './redis-client.factory';
-import type { RedisTopology } from './redis-topology';
+import type { RedisResetReason, RedisTopology } from './redis-topology';
+import { ClientResetError } from './topologies/reply-checks';
 import { LocalTier } from './tiers/local-tier';
 import { RemoteTier } from './tiers/remote-tier';
+
+/** What `/health` shows of client resets (a desynchronised connection replaced). */
+export interface ClientResets {
+  count: number;
+  last: { at: string; reason: RedisResetReason } | null;
+}
+
+// A corrupting link can force many resets a second: one log line per this many ms, with the count.
+const RESET_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Owns everything that talks to Redis: the client of the configured topology (standalone, Cluster
@@ -25,15 +35,19 @@ export class RedisConnection implements OnModuleInit, OnModuleDestroy {
   readonly bus?: InvalidationBus;
   readonly lock?: DistributedLock;
   private readonly guard?: L2Guard;
+  private readonly clientResets: ClientResets = { count: 0, last: null };
+  private resetsLoggedAt = Number.NEGATIVE_INFINITY;
+  private resetsUnlogged = 0;
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions, events: CacheEvents, local: LocalTier) {
     if (!options.redisEnabled) return;
     this.client = createRedisTopology(options.redis);
-    this.guard = new L2Guard({ timeoutMs: options.l2.timeoutMs, ...options.breaker });
+    this.guard = new L2Guard({ timeoutMs: options.l2.timeoutMs, ...options.breaker, ignoreError: (error) => error instanceof ClientResetError });
     this.guard.onStateChange((state) => {
       events.emit('breaker', { state });
       this.logger.log(`L2 circuit ${state}`);
     });
+    this.watchResets(this.client, this.guard, events);
     this.remote = new RemoteTier(this.client, this.guard, options.prefix, events);
     if (options.bus.enabled) {
       this.bus = new InvalidationBus(this.client.createSubscriber(), this.remote, local, events, options.prefix, options.bus.downTtlMs);
@@ -58,5 +72,42 @@ export class RedisConnection implements OnModuleInit, OnModuleDestroy {
 
   get busState(): BusState {
     return this.bus?.status ?? 'disabled';
+  }
+
+  get resets(): ClientResets {
+    return { count: this.clientResets.count, last: this.clientResets.last && { ...this.clientResets.last } };
+  }
+
+  /**
+   * A connection out of step is replaced (the topology's `reset`); here it is counted, logged and
+   * its aftermath settled: a probe that times out on a silent connection asks for a reset too, and
+   * once the new client is ready the breaker forgets the old connection's failures, so L2 serves
+   * again within a round trip instead of after another open window.
+   */
+  private watchResets(client: RedisTopology, guard: L2Guard, events: CacheEvents): void {
+    let awaitingReady = false;
+    guard.onStall(() => client.reset('stalled'));
+    client.on('reset', (reason) => {
+      this.clientResets.count++;
+      this.clientResets.last = { at: new Date().toISOString(), reason };
+      events.emit('redisReset', { reason });
+      awaitingReady = true;
+      this.logReset(reason);
+    });
+    client.on('ready', () => {
+      if (awaitingReady) guard.forgive();
+      awaitingReady = false;
+    });
+  }
+
+  private logReset(reason: RedisResetReason): void {
+    this.resetsUnlogged++;
+    const now = performance.now();
+    if (now - this.resetsLoggedAt < RESET_LOG_INTERVAL_MS) return;
+    this.resetsLoggedAt = now;
+    this.logger.warn(
+      `Redis connection out of step (${reason}): client destroyed and reconnected, its pending commands dropped (${this.resetsUnlogged} reset(s) since the last such line)`,
+    );
+    this.resetsUnlogged = 0;
   }
 }

@@ -28,6 +28,14 @@ export interface SetOptions {
 }
 
 /**
+ * Why a client was destroyed and replaced (`RedisTopology.reset`): node-redis' parser failed on
+ * the bytes (`protocol-error`), a reply of the wrong shape (`reply-mismatch`), an entry read under
+ * another key (`entry-key-mismatch`), or a connection that stayed silent through the breaker's
+ * open window and its probe (`stalled`: e.g. a misframed reply swallowing everything after it).
+ */
+export type RedisResetReason = 'protocol-error' | 'reply-mismatch' | 'entry-key-mismatch' | 'stalled';
+
+/**
  * A separate connection for SUBSCRIBE (a subscribed connection cannot run other commands). It
  * resubscribes by itself after a reconnect, and in Sentinel and Cluster mode moves to a live node
  * when its node goes away. `ready` / `end` / `error` say whether messages can arrive.
@@ -60,9 +68,18 @@ export interface RedisTopology {
   /** True while commands can be sent (Sentinel: while a master is known, even mid-failover). */
   readonly isReady: boolean;
   readonly isOpen: boolean;
-  /** `ready`: (re)connected, or moved to a new master; `error`: a connection failed (repeats while down). */
+  /** `ready`: (re)connected, or moved to a new master; `error`: a connection failed (repeats while down); `reset`: see `reset`. */
   on(event: 'ready', listener: () => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'reset', listener: (reason: RedisResetReason) => void): this;
+  /**
+   * The connection is out of step with Redis (a reply went to the wrong command): destroys the
+   * client, rejecting everything queued on it (`ClientResetError`), and connects a fresh one in
+   * the background, so no later command is answered with an earlier command's reply. `reply`: a
+   * reply that showed it (from `get`/`mGet`); ignored when it came from a client already replaced,
+   * so a burst of wrong replies from one connection replaces it once.
+   */
+  reset(reason: RedisResetReason, reply?: Buffer): void;
   /** Resolves once connected (or closed first); keeps trying meanwhile (Redis absent at boot). */
   connect(): Promise<void>;
   /** Graceful: waits for replies in flight. */

@@ -26,7 +26,8 @@ export class RedisHealthIndicator {
 
   /**
    * Everything operators look at: backend, breaker, a PING round trip (bounded by the L2
-   * deadline; `null` when Redis does not answer), and L1 occupancy against its bounds.
+   * deadline; `null` when Redis does not answer), client resets (a desynchronised connection
+   * replaced: how many, the last one's time and reason), and L1 occupancy against its bounds.
    */
   async details(key: string): Promise<HealthIndicatorResult> {
     const remote = this.connection.remote;
@@ -41,6 +42,8 @@ export class RedisHealthIndicator {
       redis: {
         enabled: this.options.redisEnabled,
         roundTripMs: roundTripMs === undefined ? null : Math.round(roundTripMs * 100) / 100,
+        resets: this.connection.resets.count,
+        lastReset: this.connection.resets.last,
       },
       l1: {
         ...l1,

@@ -1,4 +1,5 @@
-import { CorruptEntryError, decodeEntry, encodeEntry, entryState, type CacheEntry } from './cache-entry';
+import { Logger } from '@nestjs/common';
+import { CorruptEntryError, decodeEntry, encodeEntry, EntryKeyMismatchError, entryState, type CacheEntry } from './cache-entry';
 import type { CacheEvents } from './cache.events';
 import { policyOfKey } from './cache-keys';
 import type { PolicyName, PolicySettings } from './cache-policies';
@@ -6,12 +7,18 @@ import type { CacheResult, CacheSource, WriteOptions } from './cache.types';
 import type { LocalEntry, LocalTier } from './tiers/local-tier';
 import type { RemoteTier, RemoteWrite } from './tiers/remote-tier';
 
+// A desynchronised connection answers many reads wrongly at once: one log line per this many ms.
+const MISMATCH_LOG_INTERVAL_MS = 10_000;
+
 /**
  * Moving entries between the tiers: encoding a value into an entry (L1 at once, L2 write
  * returned to the caller), accepting bytes read from L2 (validate, backfill L1 with the entry's
  * own clock so its remaining lifetime is kept), and decoding L1 entries.
  */
 export class TierIO {
+  private readonly logger = new Logger(TierIO.name);
+  private mismatchLoggedAt = Number.NEGATIVE_INFINITY;
+
   constructor(
     readonly local: LocalTier,
     readonly remote: RemoteTier | undefined,
@@ -37,7 +44,7 @@ export class TierIO {
       expiresAt: createdAt + ttlMs + graceMs,
       tags: [...table.tags, ...(options.tags ?? [])],
     };
-    const bytes = encodeEntry(entry);
+    const bytes = encodeEntry(entry, key);
     this.local.set(key, localEntryOf(entry, bytes), createdAt);
     this.events.emit('written', { keys: [key] });
     return { ...entry, key, bytes, ttlMs: ttlMs + graceMs };
@@ -53,8 +60,9 @@ export class TierIO {
     if (!bytes) return undefined;
     let entry: CacheEntry<T>;
     try {
-      entry = decodeEntry<T>(bytes);
+      entry = decodeEntry<T>(bytes, key);
     } catch (error) {
+      if (error instanceof EntryKeyMismatchError) return this.rejectMismatched(key, bytes, error);
       if (!(error instanceof CorruptEntryError)) throw error;
       // A foreign or corrupt value is a miss, and is removed so it cannot keep failing.
       this.events.emit('l2Error', { operation: 'decode', kind: 'corrupt' });
@@ -69,8 +77,28 @@ export class TierIO {
     return { ...entry, source: state === 'fresh' ? 'l2' : 'stale' };
   }
 
-  fromLocal<T>(entry: LocalEntry, source: CacheSource): CacheResult<T> {
-    const { value } = decodeEntry<T>(entry.bytes);
+  /**
+   * Another key's entry answered a read of `key`: the connection matched a reply to the wrong
+   * command. A miss (never served, never copied into L1); the client is replaced and the key
+   * deleted from L2 once the new one is connected, in case the entry really sits under it.
+   */
+  private rejectMismatched(key: string, bytes: Buffer, error: EntryKeyMismatchError): undefined {
+    this.events.emit('entryMismatch', { tier: 'l2' });
+    this.remote?.rejectReply(key, bytes);
+    const now = this.now();
+    if (now - this.mismatchLoggedAt >= MISMATCH_LOG_INTERVAL_MS) {
+      this.mismatchLoggedAt = now;
+      this.logger.warn(`L2 read of ${key} answered with the entry of ${error.storedKey}: treated as a miss, Redis client replaced`);
+    }
+    return undefined;
+  }
+
+  /**
+   * `key`: the key L1 holds the entry under, checked against the entry's own. L1 only takes
+   * entries stored or verified under their key, so a mismatch here is a bug and throws.
+   */
+  fromLocal<T>(entry: LocalEntry, source: CacheSource, key?: string): CacheResult<T> {
+    const { value } = decodeEntry<T>(entry.bytes, key);
     return { value, source, createdAt: entry.createdAt, staleAt: entry.staleAt, expiresAt: entry.expiresAt, tags: entry.tags };
   }
 }

@@ -39,6 +39,16 @@ export class CacheMetrics implements OnModuleDestroy {
       help: 'L2 (Redis) failures by operation and kind (timeout | error | circuit-open | corrupt).',
       labelNames: ['operation', 'kind'],
     });
+    const entryMismatches = metrics.counter({
+      name: 'cache_entry_mismatch_total',
+      help: 'Entries read under another key than the one they were stored under (a reply matched to the wrong command), by tier; each was a miss.',
+      labelNames: ['tier'],
+    });
+    const clientResets = metrics.counter({
+      name: 'redis_client_resets_total',
+      help: 'Redis clients destroyed and replaced because their connection was out of step, by reason (protocol-error | reply-mismatch | entry-key-mismatch | stalled).',
+      labelNames: ['reason'],
+    });
     const l2Latency = metrics.histogram({
       name: 'cache_l2_operation_duration_seconds',
       help: 'L2 (Redis) operation latency by operation, successful calls only.',
@@ -87,6 +97,8 @@ export class CacheMetrics implements OnModuleDestroy {
         factoryDuration.observe({ policy, background: String(background) }, durationMs / 1000);
       }),
       events.on('l2Error', ({ operation, kind }) => l2Errors.inc({ operation, kind })),
+      events.on('entryMismatch', ({ tier }) => entryMismatches.inc({ tier })),
+      events.on('redisReset', ({ reason }) => clientResets.inc({ reason })),
       events.on('l2Latency', ({ operation, durationMs }) => l2Latency.observe({ operation }, durationMs / 1000)),
     ];
   }

@@ -49,7 +49,8 @@ export interface CacheHealth {
   backend: 'redis' | 'memory';
   breaker: string;
   degraded: boolean;
-  redis: { enabled: boolean; roundTripMs: number | null };
+  /** `resets`: clients replaced because their connection was out of step; `lastReset`: the latest one. */
+  redis: { enabled: boolean; roundTripMs: number | null; resets: number; lastReset: { at: string; reason: string } | null };
 }
 
 export async function cacheHealth(app: ListeningApp): Promise<CacheHealth> {

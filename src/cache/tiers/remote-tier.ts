@@ -4,6 +4,7 @@ import { tagIndexKey } from '../cache-keys';
 import { isCacheKey } from '../key-namespace';
 import { L2CircuitOpenError, L2TimeoutError, type L2Guard } from '../circuit-breaker';
 import type { RedisTopology } from '../redis-topology';
+import { ClientResetError } from '../topologies/reply-checks';
 
 export interface RemoteWrite {
   key: string;
@@ -29,13 +30,23 @@ export class RemoteTier {
   private lastLogged = new Map<string, number>();
   /** The last call failed (and none has succeeded since). */
   private failing = false;
+  /** Keys whose read was answered with another key's entry: deleted once a fresh client is connected. */
+  private readonly rejectedKeys = new Set<string>();
+  /** Lease releases that found no connection: sent once one is ready (key → token). */
+  private readonly pendingReleases = new Map<string, string>();
 
   constructor(
     private readonly client: RedisTopology,
     private readonly guard: L2Guard,
     private readonly prefix: string,
     private readonly events: CacheEvents,
-  ) {}
+  ) {
+    client.on('ready', () => {
+      this.deleteRejected();
+      for (const [key, token] of this.pendingReleases) void this.releaseLease(key, token);
+      this.pendingReleases.clear();
+    });
+  }
 
   /** Starts connecting in the background; the service never waits on Redis to boot. */
   connect(): void {
@@ -49,6 +60,26 @@ export class RemoteTier {
   async get(key: string): Promise<Buffer | undefined> {
     const reply = await this.run('get', undefined, () => this.client.get(this.prefix + key));
     return reply ?? undefined;
+  }
+
+  /**
+   * `reply`, read under `key`, holds another key's entry: the connection answered the wrong
+   * command. Replaces the client (once per connection, however many replies showed it) and
+   * deletes `key` once the new one is ready: on the old connection the UNLINK would not be sent.
+   */
+  rejectReply(key: string, reply: Buffer): void {
+    // Bounded: a key left out only skips a delete of an entry that expires by itself.
+    if (this.rejectedKeys.size < BATCH) this.rejectedKeys.add(key);
+    this.client.reset('entry-key-mismatch', reply);
+    // A reply of a connection already replaced resets nothing: the current one may be ready now.
+    if (this.client.isReady) this.deleteRejected();
+  }
+
+  private deleteRejected(): void {
+    if (this.rejectedKeys.size === 0) return;
+    const keys = [...this.rejectedKeys];
+    this.rejectedKeys.clear();
+    void this.delete(keys);
   }
 
   /** One MGET round trip for all keys (one per hash-slot group on a cluster, in parallel). */
@@ -190,12 +221,19 @@ export class RemoteTier {
    * that key wait `waitMs` for a value that was never coming.
    */
   async releaseLease(key: string, token: string): Promise<void> {
-    if (!this.client.isReady) return;
+    // The SET NX it undoes may have reached Redis on a client replaced since (reset): release on the next one.
+    if (!this.client.isReady) return this.releaseWhenReady(key, token);
     try {
       await this.client.eval(RELEASE_IF_OWNER, { keys: [this.prefix + key], arguments: [token] });
-    } catch {
-      // The lease expires by itself after leaseMs.
+    } catch (error) {
+      // Otherwise the lease expires by itself after leaseMs.
+      if (error instanceof ClientResetError) this.releaseWhenReady(key, token);
     }
+  }
+
+  // Bounded: a release left out only lets that lease run its course (leaseMs).
+  private releaseWhenReady(key: string, token: string): void {
+    if (this.pendingReleases.size < BATCH) this.pendingReleases.set(key, token);
   }
 
   async exists(key: string): Promise<boolean | undefined> {

@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { RedisNodeAddress } from '../../config/cache.config';
 import type { RedisClient, RedisClusterClient } from '../redis-client.factory';
 import { reconnectDelay } from './reconnect-delay';
-import type { EntryWrite, RedisSubscriber, RedisTopology, ScanPage, SetOptions } from '../redis-topology';
+import type { EntryWrite, RedisResetReason, RedisSubscriber, RedisTopology, ScanPage, SetOptions } from '../redis-topology';
 import { planWrites, queueWrites } from './entry-writes';
 import { NodeSubscriber } from './node-subscriber';
+import { ClientResetError, isBulkArray, isBulkOrNull, isParserError, isSetReply, ReplyMismatchError } from './reply-checks';
 import { calculateSlot, decodeClusterCursor, encodeClusterCursor, groupBySlot } from './slot-groups';
 
 /**
@@ -13,11 +14,20 @@ import { calculateSlot, decodeClusterCursor, encodeClusterCursor, groupBySlot } 
  * may only touch one slot: `mGet`, `unlink` and `writeEntries` send one command (or MULTI) per
  * slot group, all in parallel, and reassemble replies in input order. Listing visits every master
  * (SCAN is per node) with a composite cursor. PING and INFO go to the first master by address.
+ *
+ * A reset (a desynchronised node connection: a parser failure on any node, a GET/MGET/SET reply of
+ * the wrong shape, an entry under another key) destroys the whole cluster client, rejecting what
+ * was queued on every node, and discovers the cluster again with fresh connections: node-redis
+ * does not expose one node's client for replacement. Other commands' replies are not
+ * shape-checked here; a desync there shows on the next GET or as a stall.
  */
 export class ClusterTopology extends EventEmitter implements RedisTopology {
   readonly kind = 'cluster' as const;
   private connected = false;
   private closed = false;
+  /** Bumped by every reset: commands in flight on the destroyed client reject with ClientResetError. */
+  private generation = 0;
+  private replacing = false;
   private markConnected!: () => void;
   private readonly firstConnect = new Promise<void>((resolve) => (this.markConnected = resolve));
 
@@ -28,7 +38,10 @@ export class ClusterTopology extends EventEmitter implements RedisTopology {
   ) {
     super();
     cluster.on('error', (error: Error) => this.emit('error', error));
-    cluster.on('node-error', (error: Error) => this.emit('error', error));
+    cluster.on('node-error', (error: Error) => {
+      if (isParserError(error)) return this.reset('protocol-error');
+      this.emit('error', error);
+    });
     cluster.on('node-ready', () => this.emit('ready'));
   }
 
@@ -68,10 +81,21 @@ export class ClusterTopology extends EventEmitter implements RedisTopology {
     if (this.cluster.isOpen) this.cluster.destroy();
   }
 
+  /** `reply` is not traced to a connection here: any reset while one is being replaced is the same reset. */
+  reset(reason: RedisResetReason): void {
+    if (this.closed || this.replacing) return;
+    this.replacing = true;
+    this.generation++;
+    this.connected = false;
+    if (this.cluster.isOpen) this.cluster.destroy();
+    this.emit('reset', reason);
+    void this.connect().finally(() => (this.replacing = false));
+  }
+
   // Single-key commands: node-redis routes them by slot and follows MOVED/ASK after a resharding.
 
   get(key: string): Promise<Buffer | null> {
-    return this.cluster.get(key);
+    return this.checked('GET', () => this.cluster.get(key), isBulkOrNull);
   }
 
   /** One MGET per slot group, in parallel; replies put back in input order. */
@@ -79,7 +103,7 @@ export class ClusterTopology extends EventEmitter implements RedisTopology {
     const replies = new Array<Buffer | null>(keys.length).fill(null);
     await Promise.all(
       groupBySlot(keys).map(async (group) => {
-        const values = await this.cluster.mGet(group.keys);
+        const values = await this.checked('MGET', () => this.cluster.mGet(group.keys), isBulkArray(group.keys.length));
         group.positions.forEach((position, i) => (replies[position] = values[i]));
       }),
     );
@@ -87,8 +111,7 @@ export class ClusterTopology extends EventEmitter implements RedisTopology {
   }
 
   async set(key: string, value: string | Buffer, options?: SetOptions): Promise<string | null> {
-    const reply = await this.cluster.set(key, value, options);
-    return reply === null ? null : String(reply);
+    return (await this.checked('SET', () => this.cluster.set(key, value, options), isSetReply)) as string | null;
   }
 
   /** One MULTI per slot group, in parallel: atomic per group, not across the batch. */
@@ -165,6 +188,23 @@ export class ClusterTopology extends EventEmitter implements RedisTopology {
         return masters.length > 0 ? { host: masters[0].host, port: masters[0].port } : this.seeds[0];
       },
     });
+  }
+
+  private async checked<R>(name: string, send: () => Promise<R>, valid: (reply: unknown) => boolean): Promise<R> {
+    const generation = this.generation;
+    let reply: R;
+    try {
+      reply = await send();
+    } catch (error) {
+      if (generation !== this.generation) throw new ClientResetError(name, { cause: error });
+      throw error;
+    }
+    if (generation !== this.generation) throw new ClientResetError(name);
+    if (!valid(reply)) {
+      this.reset('reply-mismatch');
+      throw new ReplyMismatchError(name, reply);
+    }
+    return reply;
   }
 
   /** Masters in address order, so composite cursors keep their meaning between pages. */

@@ -3,6 +3,7 @@ import type { RedisClient, RedisSentinelClient } from '../redis-client.factory';
 import { reconnectDelay } from './reconnect-delay';
 import type { RedisSubscriber } from '../redis-topology';
 import { NodeSubscriber } from './node-subscriber';
+import { isParserError } from './reply-checks';
 import { SingleNodeTopology } from './single-node.topology';
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
@@ -19,10 +20,17 @@ const asError = (error: unknown): Error => (error instanceof Error ? error : new
  * print every failed round to stdout, give up after 16 and then refuse to connect again (so the
  * factory sets `maxCommandRediscovers: 0`, which also makes a command that fails on a dropped
  * master connection fail at once, as on a single server, rather than be retried).
+ *
+ * A reset (a desynchronised master connection) destroys the Sentinel client, which destroys its
+ * master client and rejects what was queued on it, and connects it again: it asks the Sentinels
+ * for the master anew and opens a fresh connection there. node-redis reports a parser failure of
+ * the master connection as a `client-error` event of type MASTER.
  */
 export class SentinelTopology extends SingleNodeTopology<RedisSentinelClient> {
   readonly kind = 'sentinel' as const;
   private closed = false;
+  /** A reset's reconnect in progress: a second reset meanwhile has nothing more to replace. */
+  private replacing?: Promise<void>;
   private markMasterKnown!: () => void;
   /** Resolves on the first connect: from then on the client knows the master. */
   private readonly masterKnown = new Promise<void>((resolve) => (this.markMasterKnown = resolve));
@@ -32,7 +40,13 @@ export class SentinelTopology extends SingleNodeTopology<RedisSentinelClient> {
     private readonly nodeClient: (node?: RedisNodeAddress) => RedisClient,
   ) {
     super(client);
-    client.on('error', (error: unknown) => this.emit('error', asError(error)));
+    client.on('error', (error: unknown) => {
+      // The master client's parser failures arrive twice (here wrapped, and as 'client-error'): reset on the latter.
+      if (!isParserError(error)) this.emit('error', asError(error));
+    });
+    client.on('client-error', (event: { type: string; error: unknown }) => {
+      if (event.type === 'MASTER' && isParserError(event.error) && !this.replacing) this.reset('protocol-error');
+    });
     // A new master is connected: for us, a reconnect.
     client.on('topology-change', (event: { type: string }) => {
       if (event.type === 'MASTER_CHANGE') this.emit('ready');
@@ -66,6 +80,15 @@ export class SentinelTopology extends SingleNodeTopology<RedisSentinelClient> {
     this.closed = true;
     // Async in node-redis' Sentinel client; nothing to wait for on the way out.
     void this.client.destroy().catch(() => undefined);
+  }
+
+  protected replaceClient(): void {
+    if (this.closed || this.replacing) return;
+    this.replacing = this.client
+      .destroy()
+      .catch(() => undefined)
+      .then(() => this.connect())
+      .finally(() => (this.replacing = undefined));
   }
 
   /** On the current master, moving with it after a failover. */

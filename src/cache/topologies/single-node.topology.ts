@@ -1,6 +1,18 @@
 import { EventEmitter } from 'node:events';
-import type { EntryWrite, RedisSubscriber, RedisTopology, RedisTopologyKind, ScanPage, SetOptions } from '../redis-topology';
+import type { EntryWrite, RedisResetReason, RedisSubscriber, RedisTopology, RedisTopologyKind, ScanPage, SetOptions } from '../redis-topology';
 import { planWrites, queueWrites, type WriteQueue } from './entry-writes';
+import {
+  ClientResetError,
+  isArray,
+  isBulkArray,
+  isBulkOrNull,
+  isInteger,
+  isPong,
+  isScanPage,
+  isSetReply,
+  isText,
+  ReplyMismatchError,
+} from './reply-checks';
 
 /**
  * The node-redis commands a single-master topology runs: a plain client and a Sentinel client
@@ -24,15 +36,25 @@ export interface SingleNodeCommands {
   info(section?: string): Promise<unknown>;
 }
 
+const always = () => true;
+
 /**
  * Standalone and Sentinel: one master holds every key, so multi-key commands go as they are (one
  * MGET, one UNLINK, one MULTI for a whole batch) and SCAN's own cursor pages through everything.
- * Subclasses own the connection lifecycle and the pub/sub connection.
+ * Subclasses own the connection lifecycle, the pub/sub connection and how a client is replaced.
+ *
+ * Every reply is checked against the shape its command can answer; one that cannot be right
+ * means the connection is out of step, and the client is replaced (`reset`) before it answers
+ * anything else. Each client is a generation: replies and errors of a replaced one are told apart.
  */
 export abstract class SingleNodeTopology<C extends SingleNodeCommands> extends EventEmitter implements RedisTopology {
   abstract readonly kind: RedisTopologyKind;
+  /** Bumped by every reset: which client a command, a reply or an error belongs to. */
+  private generation = 0;
+  /** The generation each GET/MGET value came from, for `reset(reason, reply)`. */
+  private readonly origin = new WeakMap<Buffer, number>();
 
-  protected constructor(protected readonly client: C) {
+  protected constructor(protected client: C) {
     super();
   }
 
@@ -48,63 +70,107 @@ export abstract class SingleNodeTopology<C extends SingleNodeCommands> extends E
   abstract close(): Promise<void>;
   abstract destroy(): void;
   abstract createSubscriber(): RedisSubscriber;
+  /** Destroys the current client (rejecting its queue) and starts connecting its replacement. */
+  protected abstract replaceClient(): void;
 
-  get(key: string): Promise<Buffer | null> {
-    return this.client.get(key);
+  reset(reason: RedisResetReason, reply?: Buffer): void {
+    const from = reply && this.origin.get(reply);
+    if (from !== undefined && from !== this.generation) return;
+    this.generation++;
+    this.replaceClient();
+    this.emit('reset', reason);
   }
 
-  mGet(keys: readonly string[]): Promise<(Buffer | null)[]> {
-    return this.client.mGet([...keys]);
+  async get(key: string): Promise<Buffer | null> {
+    const reply = await this.command('GET', (c) => c.get(key), isBulkOrNull);
+    if (reply) this.origin.set(reply, this.generation);
+    return reply;
+  }
+
+  async mGet(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    const replies = await this.command('MGET', (c) => c.mGet([...keys]), isBulkArray(keys.length));
+    for (const reply of replies) if (reply) this.origin.set(reply, this.generation);
+    return replies;
   }
 
   /** 'OK', or null when NX found the key. */
   async set(key: string, value: string | Buffer, options?: SetOptions): Promise<string | null> {
-    const reply = await this.client.set(key, value, options);
-    return reply === null ? null : String(reply);
+    return (await this.command('SET', (c) => c.set(key, value, options), isSetReply)) as string | null;
   }
 
-  /** One MULTI for the whole batch: one round trip, all or nothing. */
+  /** One MULTI for the whole batch: one round trip, all or nothing. EXEC answers one reply per queued command. */
   async writeEntries(entries: readonly EntryWrite[]): Promise<void> {
     if (entries.length === 0) return;
-    const multi = this.client.multi();
-    for (const group of planWrites(entries)) queueWrites(multi, group);
-    await multi.exec();
+    const groups = planWrites(entries);
+    const queued = groups.reduce((n, group) => n + group.sets.length + 3 * group.indexAdds.length, 0);
+    await this.command(
+      'EXEC',
+      (c) => {
+        const multi = c.multi();
+        for (const group of groups) queueWrites(multi, group);
+        return multi.exec();
+      },
+      (reply) => Array.isArray(reply) && reply.length === queued,
+    );
   }
 
   unlink(keys: string | readonly string[]): Promise<number> {
-    return this.client.unlink(typeof keys === 'string' ? keys : [...keys]);
+    return this.command('UNLINK', (c) => c.unlink(typeof keys === 'string' ? keys : [...keys]), isInteger);
   }
 
   async scan(cursor: string, match: string, count: number): Promise<ScanPage> {
-    const page = await this.client.scan(cursor, { MATCH: match, COUNT: count });
+    const page = await this.command('SCAN', (c) => c.scan(cursor, { MATCH: match, COUNT: count }), isScanPage);
     return { cursor: String(page.cursor), keys: page.keys.map(String) };
   }
 
   async sMembers(key: string): Promise<string[]> {
-    return (await this.client.sMembers(key)).map(String);
+    return (await this.command('SMEMBERS', (c) => c.sMembers(key), isArray)).map(String);
   }
 
   pTTL(key: string): Promise<number> {
-    return this.client.pTTL(key);
+    return this.command('PTTL', (c) => c.pTTL(key), isInteger);
   }
 
   exists(key: string): Promise<number> {
-    return this.client.exists(key);
+    return this.command('EXISTS', (c) => c.exists(key), isInteger);
   }
 
   publish(channel: string, message: string): Promise<number> {
-    return this.client.publish(channel, message);
+    return this.command('PUBLISH', (c) => c.publish(channel, message), isInteger);
   }
 
+  /** Scripts answer what they like: no shape to check. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown> {
-    return this.client.eval(script, options);
+    return this.command('EVAL', (c) => c.eval(script, options), always);
   }
 
   async ping(): Promise<string> {
-    return String(await this.client.ping());
+    return String(await this.command('PING', (c) => c.ping(), isPong));
   }
 
   async info(section?: string): Promise<string> {
-    return String(await this.client.info(section));
+    return String(await this.command('INFO', (c) => c.info(section), isText));
+  }
+
+  /**
+   * Sends on the current client. A reply of the wrong shape resets the client (unless it was
+   * already replaced meanwhile) and rejects; a command whose client was replaced while it was in
+   * flight rejects with `ClientResetError`, whatever node-redis said.
+   */
+  private async command<R>(name: string, send: (client: C) => Promise<R>, valid: (reply: unknown) => boolean): Promise<R> {
+    const generation = this.generation;
+    let reply: R;
+    try {
+      reply = await send(this.client);
+    } catch (error) {
+      if (generation !== this.generation) throw new ClientResetError(name, { cause: error });
+      throw error;
+    }
+    if (generation !== this.generation) throw new ClientResetError(name);
+    if (!valid(reply)) {
+      this.reset('reply-mismatch');
+      throw new ReplyMismatchError(name, reply);
+    }
+    return reply;
   }
 }
