@@ -32,6 +32,26 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 describeStoreContract('L2 redis cluster', () => onCluster(), 'l2');
 
 describe('Redis Cluster (3 masters)', () => {
+  it('reset (a desynchronised connection): the client is destroyed and reconnected, counted, and L2 serves again', async () => {
+    const cache = await onCluster();
+    const remote = cache.connection.remote!;
+    const reasons: string[] = [];
+    cache.events.on('redisReset', ({ reason }) => reasons.push(reason));
+    const connectionsReceived = async () => Number(/total_connections_received:(\d+)/.exec(await cache.connection.client!.info('stats'))?.[1]);
+    const before = await connectionsReceived();
+
+    cache.connection.client!.reset('reply-mismatch');
+    await waitUntil(async () => (await remote.ping()) !== undefined, CONNECT_MS);
+    const written = await remote.setMany([{ key: 'after-reset', bytes: Buffer.from('fresh'), ttlMs: 10_000, tags: [] }]);
+
+    expect(reasons).toEqual(['reply-mismatch']);
+    expect(cache.connection.resets).toMatchObject({ count: 1, last: { reason: 'reply-mismatch' } });
+    expect(written).toBe(true);
+    expect((await remote.get('after-reset'))?.toString()).toBe('fresh');
+    // A new connection, not the old one kept.
+    expect(await connectionsReceived()).toBeGreaterThan(before);
+  });
+
   it('runs in cluster mode and reports it', async () => {
     const cache = await onCluster();
     const info = await new CacheAdminService(cache.stack, cache.connection, cache.options).info();

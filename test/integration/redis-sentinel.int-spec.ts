@@ -47,6 +47,26 @@ describe('Redis Sentinel (master + replica + sentinel)', () => {
     expect(await cache.connection.remote!.serverInfo()).toMatchObject({ topology: 'sentinel', role: 'master' });
   });
 
+  it('reset (a desynchronised connection): the client is destroyed and reconnected, counted, and L2 serves again', async () => {
+    const cache = await onSentinel();
+    const remote = cache.connection.remote!;
+    const reasons: string[] = [];
+    cache.events.on('redisReset', ({ reason }) => reasons.push(reason));
+    const connectionsReceived = async () => Number(/total_connections_received:(\d+)/.exec(await cache.connection.client!.info('stats'))?.[1]);
+    const before = await connectionsReceived();
+
+    cache.connection.client!.reset('reply-mismatch');
+    await waitUntil(async () => (await remote.ping()) !== undefined, CONNECT_MS);
+    const written = await remote.setMany([{ key: 'after-reset', bytes: Buffer.from('fresh'), ttlMs: 10_000, tags: [] }]);
+
+    expect(reasons).toEqual(['reply-mismatch']);
+    expect(cache.connection.resets).toMatchObject({ count: 1, last: { reason: 'reply-mismatch' } });
+    expect(written).toBe(true);
+    expect((await remote.get('after-reset'))?.toString()).toBe('fresh');
+    // A new connection, not the old one kept.
+    expect(await connectionsReceived()).toBeGreaterThan(before);
+  });
+
   // Last in the file: it kills the master for good.
   it('a failover (master SIGKILLed) fails no wrap beyond the L2 deadline, and the service follows the new master by itself', async () => {
     const a = await onSentinel(FAST_BREAKER);
