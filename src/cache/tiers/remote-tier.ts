@@ -123,7 +123,7 @@ export class RemoteTier {
    * On a cluster the SCAN cursor walks every master in turn.
    * Each page runs under the deadline; returns the count, or undefined when Redis failed part way.
    */
-  async deleteByPattern(pattern: string): Promise<number | undefined> {
+  async deleteByPattern(pattern: string, onDeleted?: (logicalKeys: string[]) => void): Promise<number | undefined> {
     let deleted = 0;
     let cursor = '0';
     do {
@@ -135,6 +135,7 @@ export class RemoteTier {
         const ok = await this.run('unlink', undefined, () => this.client.unlink(keys));
         if (ok === undefined) return undefined;
         deleted += ok;
+        onDeleted?.(keys.map((k) => k.slice(this.prefix.length)));
       }
     } while (cursor !== '0');
     return deleted;
