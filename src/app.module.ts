@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/admin.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { AuthModule } from './auth';
 import { CacheModule, HttpCacheInterceptor } from './cache';
 import type { AllConfig } from './config/configuration';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -43,6 +44,7 @@ export class AppModule {
             },
           }),
         }),
+        AuthModule,
         MarketDataModule,
         IndicatorsModule,
         ScoresModule,

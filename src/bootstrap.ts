@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { CallerRegistry, installCallerIdentification, RouteScopes } from './auth';
 import { HttpCacheFastPath, installHttpCacheFastPath } from './cache';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { rejectMisshapenBodies } from './common/body-shape';
@@ -51,7 +52,9 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
   const fastify = adapter.getInstance();
   // Before NestFactory.create registers Nest's middleware: see installHttpCacheFastPath.
   echoRequestId(fastify);
-  const fastPathHook = installHttpCacheFastPath(fastify);
+  // Who is calling, before the fast path (which answers only callers holding the route's scopes).
+  const identification = installCallerIdentification(fastify);
+  const fastPathHook = installHttpCacheFastPath(fastify, identification.admitsFastPath);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), adapter, {
     logger: logLevels(config.app.logLevel),
     bufferLogs: true,
@@ -62,6 +65,7 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
   app.useLogger(app.get(PinoNestLogger));
   // Hooks before init, so they wrap every route the app registers (and the 404 handler).
   rejectMisshapenBodies(fastify);
+  identification.bind(app.get(CallerRegistry), app.get(RouteScopes));
   fastPathHook.bind(app.get(HttpCacheFastPath));
   logFastPathHits(fastify, app.get(HttpCacheFastPath), config.app, options.logDestination);
   app.get(HttpMetrics).attach(fastify);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { RequireScope } from '../auth';
 import { NoCache } from '../cache';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import type { Alert } from './alert-rules';
@@ -11,6 +12,7 @@ import { AlertsService } from './alerts.service';
 // Alerts change under the reader (they fire, expire) and the stream never ends: nothing here is HTTP-cached.
 @ApiTags('alerts')
 @ApiExtraModels(AlertNotificationDto)
+@RequireScope('alerts')
 @Controller('api/v1/alerts')
 @NoCache()
 export class AlertsController {

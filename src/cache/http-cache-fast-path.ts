@@ -72,7 +72,7 @@ export class HttpCacheFastPath {
     if (!entry) return false;
     const response = this.responseOf(entry);
     if (!response) return false;
-    setCachedResponseHeaders(reply, response, { source: 'l1', createdAt: entry.createdAt, staleAt: entry.staleAt });
+    setCachedResponseHeaders(reply, response, { source: 'l1', createdAt: entry.createdAt, staleAt: entry.staleAt }, this.stack.now());
     this.served.add(request);
     void reply.send(response.body);
     return true;
@@ -96,10 +96,14 @@ export class HttpCacheFastPath {
  * @fastify/middie (and so every Nest middleware) as a hook of its own: hooks run in the order they
  * were added. Answers nothing until `bind` hands it the app's `HttpCacheFastPath`.
  */
-export function installHttpCacheFastPath(fastify: FastifyInstance): { bind(fastPath: HttpCacheFastPath): void } {
+export function installHttpCacheFastPath(
+  fastify: FastifyInstance,
+  /** Whether the request may be answered here at all (the caller holds the route's scopes); false: the full path, guards included. */
+  admits: (request: FastifyRequest) => boolean = () => true,
+): { bind(fastPath: HttpCacheFastPath): void } {
   let target: HttpCacheFastPath | undefined;
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (!target?.answer(request, reply)) done();
+    if (!target || !admits(request) || !target.answer(request, reply)) done();
   });
   return { bind: (fastPath) => (target = fastPath) };
 }

@@ -14,7 +14,7 @@ export interface AppConfig {
   shutdownDelayMs: number;
   /** Undefined disables the admin API (it answers 503 rather than being open). */
   adminApiKey?: string;
-  /** Admin requests per minute per client IP. @default 60 */
+  /** Authenticated admin requests per minute per caller (failed attempts have their own budget). @default 60 */
   adminRateLimitPerMinute: number;
   /** Admin dashboard: one sample of the cache's counters this often; the last 15 minutes are kept. @default 5000 */
   dashboardSampleIntervalMs: number;

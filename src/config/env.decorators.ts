@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 
 /** An optional integer env var within [min, max]; strings are converted before validation. */
 export function IntVar(min: number, max = Number.MAX_SAFE_INTEGER): PropertyDecorator {
@@ -25,4 +25,33 @@ export function BoolVar(): PropertyDecorator {
 /** A TTL or grace in seconds (0 allowed only where `min` says so). */
 export function SecondsVar(min = 1): PropertyDecorator {
   return IntVar(min, 365 * 24 * 3600);
+}
+
+/** An optional string env var that `parse` accepts (it throws an Error whose message says why not, without echoing secrets). */
+export function ParsedVar(parse: (value: string) => unknown): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    ValidateBy({
+      name: 'parsed',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          try {
+            parse(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args) => {
+          try {
+            parse(String(args?.value));
+            return `${args?.property} is invalid`;
+          } catch (error) {
+            return `${args?.property}: ${(error as Error).message}`;
+          }
+        },
+      },
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
-import { BoolVar, IntVar, SecondsVar } from './env.decorators';
+import { parseAnonymousScopes, parseClientCredentials } from './auth.config';
+import { BoolVar, IntVar, ParsedVar, SecondsVar } from './env.decorators';
 import { CronVar, ListVar, TimeZoneVar } from './list-env.decorators';
 import { HostPortListVar } from './redis-env.decorators';
 import { WARM_POLICY_NAMES } from './warmup.config';
@@ -157,8 +158,22 @@ export class EnvSchema {
 
   // --- Admin ---
   @IsOptional() @IsString() @MinLength(16) @MaxLength(256) ADMIN_API_KEY?: string;
-  /** Admin requests per minute per client IP (all admin routes together). */
+  /** Successful admin requests per minute per caller (all admin routes together). */
   @IntVar(1, 100_000) ADMIN_RATE_LIMIT_PER_MINUTE?: number;
   /** How often the admin dashboard samples the cache's counters (15 minutes are kept). */
   @IntVar(100, 60_000) DASHBOARD_SAMPLE_INTERVAL_MS?: number;
+
+  // --- Callers (src/auth, docs/SECURITY.md) ---
+  /** Client credentials `name:scope+scope:secret,...` (scopes: read, compute, alerts, admin); a name may repeat (rotation). */
+  @ParsedVar(parseClientCredentials) CLIENT_CREDENTIALS?: string;
+  /** A JSON file of client credentials (a mounted Secret), re-read when it changes. */
+  @IsOptional() @IsString() CLIENT_CREDENTIALS_FILE?: string;
+  /** How often CLIENT_CREDENTIALS_FILE is checked for a change, ms. */
+  @IntVar(50, 600_000) CLIENT_CREDENTIALS_RELOAD_MS?: number;
+  /** What callers without a credential may do: `none` or a list of read, compute, alerts. */
+  @ParsedVar(parseAnonymousScopes) AUTH_ANONYMOUS_SCOPES?: string;
+  /** Requests per minute per caller on the compute routes (scans, portfolio, batches); 0 = no budget. */
+  @IntVar(0, 1_000_000) CALLER_COMPUTE_PER_MINUTE?: number;
+  /** Failed admin authentications per minute per client IP (apart from ADMIN_RATE_LIMIT_PER_MINUTE). */
+  @IntVar(1, 100_000) ADMIN_FAILED_AUTH_PER_MINUTE?: number;
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Param, Res, UseFilters } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { PublicRoute } from '../auth';
 import type { FastifyReply } from 'fastify';
 import { NoCache } from '../cache';
 import { NotFoundError } from '../common/errors';
@@ -35,6 +36,7 @@ export class DashboardPageController {
 
   /** Public: code and styles only, no data (the login form needs them before any session exists). */
   @Get('assets/:name')
+  @PublicRoute()
   @NoCache()
   @Header('cache-control', 'no-cache')
   @ApiOperation({ summary: 'The dashboard page’s scripts and styles (chart.js bundled, no CDN)' })

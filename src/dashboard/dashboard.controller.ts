@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Header, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PublicRoute } from '../auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminRoute } from '../admin/admin-route.decorator';
 import { NoCache } from '../cache';
@@ -42,6 +43,7 @@ export class DashboardController {
   }
 
   @Delete('session')
+  @PublicRoute()
   @NoCache()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End the dashboard session (clears its cookie)' })

@@ -1,5 +1,6 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { PublicRoute } from '../auth';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { NoCache, RedisHealthIndicator } from '../cache';
@@ -11,6 +12,7 @@ import { LifecycleHealthIndicator } from './lifecycle.health';
 export type HealthReport = HealthCheckResult & { degraded: boolean };
 
 @ApiTags('health')
+@PublicRoute()
 @Controller('health')
 @NoCache()
 export class HealthController {

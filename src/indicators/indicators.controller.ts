@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { CachePolicy } from '../cache';
 import { SymbolParams } from '../market-data/market-data.dto';
 import { ApiCachedOkResponse, ApiErrorResponses } from '../openapi/api-responses.decorator';
@@ -7,6 +8,7 @@ import { IndicatorsQueryDto, IndicatorsResponseDto, type IndicatorsResponse } fr
 import { IndicatorsService } from './indicators.service';
 
 @ApiTags('indicators')
+@RequireScope('read')
 @Controller('api/v1/indicators')
 export class IndicatorsController {
   constructor(private readonly indicators: IndicatorsService) {}

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { CachePolicy } from '../cache';
 import { SymbolParams } from '../market-data/market-data.dto';
 import { ApiCachedOkResponse, ApiErrorResponses } from '../openapi/api-responses.decorator';
@@ -19,6 +20,7 @@ import { PredictionsService } from './predictions.service';
 export class PredictionsController {
   constructor(private readonly predictions: PredictionsService) {}
 
+  @RequireScope('read')
   @Get(':symbol')
   @CachePolicy('prediction')
   @ApiOperation({
@@ -32,6 +34,7 @@ export class PredictionsController {
   }
 
   // A read, so 200 rather than POST's default 201.
+  @RequireScope('compute')
   @Post('batch')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type DestinationStream } from 'pino';
+import { callerOf } from '../auth/caller';
 import type { HttpCacheFastPath } from '../cache';
 import type { AppConfig } from '../config/app.config';
 import { baseLoggerOptions } from './logger.params';
 
 /**
  * The access line of a request the HTTP cache fast path answered (pino-http never sees those).
- * Same message and `req.id` / `res.statusCode` / `responseTime` fields as pino-http's line, but
+ * Same message and `req.id` / `res.statusCode` / `responseTime` / `caller` fields as pino-http's line, but
  * compact: no headers (so nothing to redact) and no per-request child logger, which on a cache
  * hit cost more than the answer itself (docs/BENCHMARKS.md).
  */
@@ -28,6 +29,7 @@ export function logFastPathHits(
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
           cache: 'HIT-L1',
+          caller: callerOf(request).name,
         },
         'request completed',
       );

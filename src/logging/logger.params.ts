@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { stdTimeFunctions, type DestinationStream, type Level, type LevelWithSilent, type LoggerOptions } from 'pino';
+import { callerOf } from '../auth/caller';
 import type { AppConfig } from '../config/app.config';
 
 /** Header values never written to a log line. */
@@ -21,7 +22,7 @@ export function baseLoggerOptions(app: Pick<AppConfig, 'logLevel'>): Pick<Logger
 
 /**
  * nestjs-pino / pino-http options: JSON lines at `LOG_LEVEL`, one "request completed" line per
- * request carrying the Fastify request id, secrets redacted. Bodies are never serialized
+ * request carrying the Fastify request id and the caller's name, secrets redacted. Bodies are never serialized
  * (pino-http's serializers do not read them), so neither request payloads nor cached values
  * reach the logs. `destination` lets tests capture the output.
  */
@@ -36,6 +37,8 @@ export function loggerParams(app: Pick<AppConfig, 'logLevel'>, destination?: Des
     // Scrapes and liveness probes arrive every few seconds and say nothing on success.
     // Inside middie, `req.url` is relative to the middleware's mount path; `originalUrl` is the real one.
     autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.has((req.originalUrl ?? req.url ?? '').split('?', 1)[0]) },
+    // Every line of a request (its completion line and what is logged while it runs) names its caller.
+    customProps: (req: IncomingMessage) => ({ caller: callerOf(req).name }),
     // 5xx at warn: the filter already logs unexpected errors at error level with their stack.
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error): Level =>
       error || res.statusCode >= 500 ? 'warn' : 'info',

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { CachePolicy } from '../cache';
 import { ApiCachedOkResponse, ApiErrorResponses } from '../openapi/api-responses.decorator';
 import {
@@ -22,6 +23,7 @@ import { MarketDataService } from './market-data.service';
 export class MarketDataController {
   constructor(private readonly marketData: MarketDataService) {}
 
+  @RequireScope('compute')
   @Get('prices')
   @ApiOperation({ summary: 'Latest quotes for many symbols', description: 'Each quote is cached on its own; unknown symbols are listed apart.' })
   @ApiOkResponse({ type: BatchPricesResponseDto })
@@ -30,6 +32,7 @@ export class MarketDataController {
     return this.marketData.getPrices(query.symbols);
   }
 
+  @RequireScope('read')
   @Get('prices/:symbol')
   @CachePolicy('price')
   @ApiOperation({ summary: 'Latest quote of one symbol' })
@@ -39,6 +42,7 @@ export class MarketDataController {
     return this.marketData.getPrice(params.symbol);
   }
 
+  @RequireScope('read')
   @Get('history/:symbol')
   @CachePolicy('history')
   @ApiOperation({ summary: 'OHLCV bars of one symbol' })
@@ -49,6 +53,7 @@ export class MarketDataController {
     return { symbol: params.symbol.toUpperCase(), interval: query.interval, period: query.period, bars };
   }
 
+  @RequireScope('read')
   @Get('info/:symbol')
   @CachePolicy('info')
   @ApiOperation({ summary: 'Company information: name, sector, industry, market cap' })
@@ -58,6 +63,7 @@ export class MarketDataController {
     return this.marketData.getInfo(params.symbol);
   }
 
+  @RequireScope('read')
   @Get('tickers')
   @CachePolicy('tickers')
   @ApiOperation({ summary: 'Symbols of a universe (all, sp500 or a sector)' })

@@ -1,10 +1,12 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { PublicRoute } from '../auth';
 import type { FastifyReply } from 'fastify';
 import { NoCache } from '../cache';
 import { MetricsRegistry } from './metrics-registry';
 
 @ApiTags('operations')
+@PublicRoute()
 @Controller('metrics')
 @NoCache()
 export class MetricsController {

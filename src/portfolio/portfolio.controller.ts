@@ -1,11 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { AnalyzePortfolioDto, PortfolioAnalysisDto } from './portfolio.dto';
 import { PortfolioService } from './portfolio.service';
 import type { PortfolioAnalysis } from './portfolio.types';
 
 @ApiTags('portfolio')
+@RequireScope('compute')
 @Controller('api/v1/portfolio')
 export class PortfolioController {
   constructor(private readonly portfolio: PortfolioService) {}

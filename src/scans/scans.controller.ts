@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { Readable } from 'node:stream';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { ScanQueryDto, ScanRequestDto, ScanResponseDto, type ScanEvent, type ScanResponse } from './scans.dto';
@@ -7,6 +8,7 @@ import { ScansService } from './scans.service';
 
 @ApiTags('scans')
 @ApiExtraModels(ScanResponseDto)
+@RequireScope('compute')
 @Controller('api/v1/scans')
 export class ScansController {
   constructor(private readonly scans: ScansService) {}

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { CachePolicy } from '../cache';
 import { SymbolParams } from '../market-data/market-data.dto';
 import { ApiCachedOkResponse, ApiErrorResponses } from '../openapi/api-responses.decorator';
@@ -7,6 +8,7 @@ import { ScoreQueryDto, ScoreResponseDto, type ScoreResponse } from './scores.dt
 import { ScoresService } from './scores.service';
 
 @ApiTags('scores')
+@RequireScope('read')
 @Controller('api/v1/scores')
 export class ScoresController {
   constructor(private readonly scores: ScoresService) {}

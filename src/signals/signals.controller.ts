@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth';
 import { NoCache } from '../cache';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { ScreeningDateParams, ScreeningDto, type Screening } from './signals.dto';
@@ -7,6 +8,7 @@ import { SignalsService } from './signals.service';
 
 // Not HTTP-cached: the service reads the stored value itself, so a scheduled recompute shows at once on every replica.
 @ApiTags('signals')
+@RequireScope('read')
 @Controller('api/v1')
 @NoCache()
 export class SignalsController {

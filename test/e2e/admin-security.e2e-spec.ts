@@ -119,21 +119,28 @@ describe('admin API: foreign keys survive every admin action (private Redis)', (
 });
 
 describe('admin API: rate limit and a service without a key', () => {
-  it('counts failed attempts: after ADMIN_RATE_LIMIT_PER_MINUTE wrong keys even the right key gets 429, with Retry-After and a message naming the limit', async () => {
-    const app = await startApp({ ADMIN_API_KEY: KEY, ADMIN_RATE_LIMIT_PER_MINUTE: '4' });
+  it('counts failed attempts per client IP apart from the operators: past ADMIN_FAILED_AUTH_PER_MINUTE wrong keys get 429, the right key still works until its own ADMIN_RATE_LIMIT_PER_MINUTE', async () => {
+    const app = await startApp({ ADMIN_API_KEY: KEY, ADMIN_RATE_LIMIT_PER_MINUTE: '3', ADMIN_FAILED_AUTH_PER_MINUTE: '4' });
     for (let i = 0; i < 4; i++) {
       const wrong = await app.inject({ method: 'GET', url: '/api/v1/admin/cache/info', headers: { 'x-api-key': `guess-${i}-0123456789abcdef` } });
       expect(wrong.statusCode).toBe(401);
     }
+    const flooded = await app.inject({ method: 'GET', url: '/api/v1/admin/cache/info', headers: { 'x-api-key': 'guess-5-0123456789abcdef' } });
+    expect(flooded.statusCode).toBe(429);
+    expect(flooded.json()).toMatchObject({ statusCode: 429, message: expect.stringMatching(/at most 4 per minute per client IP.*ADMIN_FAILED_AUTH_PER_MINUTE.*retry after \d+ s/) });
 
-    for (const [method, url] of [['GET', '/api/v1/admin/cache/info'], ['DELETE', '/api/v1/admin/cache/keys?pattern=*'], ['GET', '/api/v1/admin/cache/warmup']] as const) {
+    const routes = [['GET', '/api/v1/admin/cache/info'], ['DELETE', '/api/v1/admin/cache/keys?pattern=*'], ['GET', '/api/v1/admin/cache/warmup']] as const;
+    for (const [method, url] of routes) {
+      expect({ url, status: (await app.inject({ method, url, headers: { 'x-api-key': KEY } })).statusCode }).toEqual({ url, status: 200 });
+    }
+    for (const [method, url] of routes) {
       const limited = await app.inject({ method, url, headers: { 'x-api-key': KEY } });
       expect({ url, status: limited.statusCode }).toEqual({ url, status: 429 });
       const retryAfter = Number(limited.headers['retry-after']);
       expect(Number.isInteger(retryAfter)).toBe(true);
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
-      expect(limited.json()).toMatchObject({ statusCode: 429, error: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/at most 4 per minute.*ADMIN_RATE_LIMIT_PER_MINUTE.*retry after \d+ s/) });
+      expect(limited.json()).toMatchObject({ statusCode: 429, error: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/at most 3 per minute per caller.*ADMIN_RATE_LIMIT_PER_MINUTE.*retry after \d+ s/) });
       expect(limited.json().requestId).toBe(limited.headers['x-request-id']);
     }
   });

@@ -47,6 +47,7 @@ async function boot(env: Record<string, string>): Promise<void> {
       LOG_LEVEL: 'error',
       ADMIN_API_KEY: ADMIN_KEY,
       ADMIN_RATE_LIMIT_PER_MINUTE: '100000',
+      ADMIN_FAILED_AUTH_PER_MINUTE: '100000',
       WARMUP_ON_BOOT: 'false',
       WARMUP_CRON: 'off',
       WARMUP_SYMBOLS: 'AAPL,MSFT',

@@ -105,7 +105,7 @@ describe('HTTP cache fast path (fresh L1 hits answered before Nest)', () => {
       const metrics = await app.get(MetricsRegistry).registry.metrics();
 
       expect(nest).not.toHaveBeenCalled();
-      expect(metrics).toMatch(/mc_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/market\/prices\/:symbol",status_code="200"\} 4/);
+      expect(metrics).toMatch(/mc_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/market\/prices\/:symbol",status_code="200",caller="anonymous"\} 4/);
       expect(app.get(CacheService).stats().policies.price.hitsL1).toBeGreaterThanOrEqual(3);
       const completed = lines.map((line) => JSON.parse(line) as { msg?: string; req?: { id?: string } }).filter((l) => l.msg === 'request completed');
       expect(completed.map((l) => l.req?.id)).toEqual(expect.arrayContaining(['fast-log-0', 'fast-log-1', 'fast-log-2']));

@@ -15,7 +15,8 @@ afterEach(async () => {
 async function startLoggedApp(logLevel = 'info'): Promise<{ app: NestFastifyApplication; lines: string[] }> {
   const lines: string[] = [];
   const { app } = await createApp(
-    { NODE_ENV: 'test', REDIS_ENABLED: 'false', REDIS_PREFIX: `log${Math.random().toString(36).slice(2, 8)}:`, LOG_LEVEL: logLevel },
+    // The x-api-key of SECRETS is a configured client credential: a valid secret must stay out of the logs too.
+    { NODE_ENV: 'test', REDIS_ENABLED: 'false', REDIS_PREFIX: `log${Math.random().toString(36).slice(2, 8)}:`, LOG_LEVEL: logLevel, CLIENT_CREDENTIALS: `logtest:read:${SECRETS['x-api-key']}`, AUTH_ANONYMOUS_SCOPES: 'read' },
     { logDestination: { write: (line: string) => void lines.push(line) } },
   );
   open.push(app);

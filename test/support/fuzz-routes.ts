@@ -27,7 +27,7 @@ export interface FuzzRoute {
   query: FuzzField[];
   /** Top-level body properties, when the route takes a JSON body. */
   body?: FuzzField[];
-  /** Needs the admin key. */
+  /** Needs the admin key (its `x-scopes` name `admin`). */
   admin: boolean;
   /** 5xx statuses the route documents (e.g. 503 while the Redis it needs is away); any other 5xx is a bug. */
   documented5xx: number[];
@@ -68,7 +68,8 @@ export function fuzzRoutesOf(app: NestFastifyApplication): FuzzRoute[] {
         pathParams,
         query: fieldsIn('query'),
         body,
-        admin: (operation.security?.length ?? 0) > 0,
+        // Every scoped route declares its credential schemes; the admin API is the one whose scopes name admin.
+        admin: ((operation as { 'x-scopes'?: string[] })['x-scopes'] ?? []).includes('admin'),
         documented5xx: Object.keys(responses).map(Number).filter((status) => status >= 500),
         streams: Object.values(responses).some((r) => r.content?.['text/event-stream'] !== undefined),
       };
