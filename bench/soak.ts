@@ -140,6 +140,9 @@ function startService(port: number, redisUrl: string, logLines: { error: string[
       WARMUP_ON_BOOT: 'false',
       WARMUP_CRON: 'off',
       DISK_CACHE_ENABLED: 'false',
+      // The soak's load generator is anonymous: let it compute, unmetered (docs/SECURITY.md).
+      AUTH_ANONYMOUS_SCOPES: 'read,compute,alerts',
+      CALLER_COMPUTE_PER_MINUTE: '0',
       // Short breaker window so each restart's recovery is seen within the soak.
       CACHE_BREAKER_OPEN_MS: '1000',
     },

@@ -50,8 +50,7 @@ export class CallerRegistry implements OnModuleDestroy {
     const app = config.get('app', { infer: true });
     this.nodeEnv = app.nodeEnv;
     this.adminApiKey = app.adminApiKey;
-    // A bad or unreadable file at boot stops the service (like a bad env var); later, a bad rewrite keeps the last good set.
-    this.load(this.config.credentialsFile ? this.readFile(this.config.credentialsFile, true) : []);
+    this.load(this.config.credentialsFile ? this.readFileAtBoot(this.config.credentialsFile) : []);
     if (this.config.credentialsFile) {
       this.timer = setInterval(() => this.reload(), this.config.credentialsReloadMs);
       this.timer.unref();
@@ -101,6 +100,21 @@ export class CallerRegistry implements OnModuleDestroy {
       const message = (error as Error).message;
       if (message !== this.lastReloadError) this.logger.error(`Client credentials file not reloaded, keeping the previous set: ${message}`);
       this.lastReloadError = message;
+    }
+  }
+
+  /**
+   * A bad or unreadable file at boot stops the service (like a bad env var); a missing one (an
+   * optional Secret not created yet) means no credentials from it until it appears. Later, a bad
+   * rewrite keeps the last good set.
+   */
+  private readFileAtBoot(path: string): ClientCredential[] {
+    try {
+      return this.readFile(path, true);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.logger.warn(`Client credentials file ${path} does not exist (yet): no credentials from it until it appears`);
+      return [];
     }
   }
 

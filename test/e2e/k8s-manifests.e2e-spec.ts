@@ -1,4 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { readCredentialsFile } from '../../src/auth/credentials-file';
 import { buildAppConfig } from '../../src/config/app.config';
 import { validateEnv, type EnvSource } from '../../src/config/load-env';
 import { startApp } from '../support/app.builder';
@@ -15,8 +19,8 @@ import * as k8s from '../support/k8s-manifests';
 
 /** Read by node itself, not by the app, so not in EnvSchema. */
 const RUNTIME_VARS = new Set(['NODE_OPTIONS']);
-/** The example Secret is documented but never applied (its placeholders would overwrite the real one). */
-const NOT_IN_KUSTOMIZATION = ['secret.example.yaml'];
+/** The example Secrets are documented but never applied (their placeholders would overwrite the real ones). */
+const NOT_IN_KUSTOMIZATION = ['secret.example.yaml', 'client-credentials.example.yaml'];
 /** Redis close (≤ 1 s) and process exit after the drain, with room to spare. */
 const STOP_MARGIN_SECONDS = 5;
 
@@ -24,7 +28,7 @@ const manifests = k8s.loadManifests();
 const namespace = k8s.only(manifests, 'Namespace');
 const configMap = k8s.only(manifests, 'ConfigMap', 'market-cache-config');
 const appEnv = configMap.data as EnvSource;
-const secret = k8s.only(manifests, 'Secret');
+const secret = k8s.only(manifests, 'Secret', 'market-cache-secrets');
 const secretData = (secret.stringData ?? {}) as EnvSource;
 const deployment = k8s.only<k8s.Workload>(manifests, 'Deployment');
 const pod = deployment.spec.template.spec;
@@ -230,5 +234,36 @@ describe('k8s manifests: Redis Sentinel set', () => {
       expect(() => execFileSync('sh', ['-n'], { input: String(text) })).not.toThrow();
       for (const sourced of String(text).matchAll(/^\. \/scripts\/(\S+)/gm)) expect({ name, sourced: sourced[1] in (scripts.data ?? {}) }).toEqual({ name, sourced: true });
     }
+  });
+});
+
+describe('k8s manifests: client credentials (docs/SECURITY.md)', () => {
+  const credentials = k8s.only(manifests, 'Secret', 'market-cache-client-credentials');
+  type SecretVolume = { name: string; secret?: { secretName: string; optional?: boolean } };
+  type Mount = { name: string; mountPath: string; readOnly?: boolean; subPath?: string };
+
+  it('the example Secret holds a credentials file the app accepts, with placeholder secrets', () => {
+    const text = String(credentials.stringData?.['credentials.json']);
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-creds-'));
+    try {
+      writeFileSync(join(dir, 'credentials.json'), text);
+      const parsed = readCredentialsFile(join(dir, 'credentials.json'));
+      expect(parsed.length).toBeGreaterThanOrEqual(3);
+      expect(parsed.every((c) => c.secret.startsWith('change-me'))).toBe(true);
+      // one caller shows a rotation: two secrets at once
+      expect(parsed.filter((c) => c.name === 'risk-engine')).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is mounted read-only, whole directory (no subPath, so updates reach the pod), at the directory of CLIENT_CREDENTIALS_FILE', () => {
+    const volume = (pod.volumes as SecretVolume[] | undefined)?.find((v) => v.secret?.secretName === credentials.metadata.name);
+    expect(volume?.secret?.optional).toBe(true);
+    const mount = (container.volumeMounts as Mount[] | undefined)?.find((m) => m.name === volume?.name);
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(mount?.subPath).toBeUndefined();
+    expect(dirname(String(appEnv.CLIENT_CREDENTIALS_FILE))).toBe(mount?.mountPath);
+    expect(Object.keys(credentials.stringData ?? {})).toEqual([String(appEnv.CLIENT_CREDENTIALS_FILE).split('/').pop()]);
   });
 });
