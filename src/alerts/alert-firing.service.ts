@@ -72,7 +72,8 @@ export class AlertFiring implements OnModuleInit, OnApplicationShutdown {
       this.metrics.onFired();
       this.logger.log(`Alert ${alert.id} fired: ${notification.message}`);
       await this.channel.publish(notification);
-      if (alert.webhookUrl) void this.webhooks.deliver(alert.webhookUrl, notification);
+      // Queued in the state store (durable); delivered by a worker of any replica.
+      if (alert.webhookUrl) await this.webhooks.deliver(alert.webhookUrl, notification);
       fired.push(notification);
     }
     return fired;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsPositive, IsString, IsUrl, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsPositive, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SYMBOL_PATTERN } from '../market-data/market-data.dto';
+import { IsWebhookUrl } from './webhooks/webhook-url.validator';
 import { ALERT_CONDITIONS, type Alert, type AlertCondition, type AlertNotification } from './alert-rules';
 
 export const MAX_ALERT_TTL_SECONDS = 30 * 24 * 3600;
@@ -48,7 +49,8 @@ export class CreateAlertDto {
   @ApiPropertyOptional({ description: 'Also POST the notification here (JSON), with retries.', example: 'https://hooks.example.com/alerts' })
   @IsOptional()
   @MaxLength(2048)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'webhookUrl must be an http(s) URL' })
+  @IsString({ message: 'webhookUrl must be an http(s) URL' })
+  @IsWebhookUrl()
   webhookUrl?: string;
 }
 

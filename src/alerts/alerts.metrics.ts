@@ -3,7 +3,8 @@ import type { Counter } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 
 export type DeliveryChannel = 'sse' | 'webhook';
-export type WebhookFailure = 'retried' | 'gave_up';
+/** How a webhook delivery ended (attempts and targets are not counted: the series must not tell anything about a target). */
+export type WebhookOutcome = 'delivered' | 'failed' | 'refused';
 
 /** `mc_alerts_*` series (no symbol or alert labels). Without the metrics module the calls do nothing. */
 @Injectable()
@@ -11,7 +12,7 @@ export class AlertsMetrics {
   private readonly registered?: Counter;
   private readonly fired?: Counter;
   private readonly delivered?: Counter<'channel'>;
-  private readonly webhookFailures?: Counter<'outcome'>;
+  private readonly webhookOutcomes?: Counter<'outcome'>;
   private sseClients = 0;
 
   constructor(@Optional() metrics?: MetricsRegistry) {
@@ -23,9 +24,9 @@ export class AlertsMetrics {
       help: 'Alert notifications delivered: one per SSE stream written to, or per webhook accepted (2xx)',
       labelNames: ['channel'],
     });
-    this.webhookFailures = metrics.counter<'outcome'>({
-      name: 'alerts_webhook_failures_total',
-      help: 'Failed webhook attempts: retried, or the last one (gave_up)',
+    this.webhookOutcomes = metrics.counter<'outcome'>({
+      name: 'alerts_webhook_deliveries_total',
+      help: 'Webhook deliveries ended on this replica: delivered (2xx), failed (attempts exhausted, or a redirect), refused (target not allowed)',
       labelNames: ['outcome'],
     });
     const clients = () => this.sseClients;
@@ -50,8 +51,8 @@ export class AlertsMetrics {
     if (count > 0) this.delivered?.inc({ channel }, count);
   }
 
-  onWebhookFailure(outcome: WebhookFailure): void {
-    this.webhookFailures?.inc({ outcome });
+  onWebhookOutcome(outcome: WebhookOutcome): void {
+    this.webhookOutcomes?.inc({ outcome });
   }
 
   setSseClients(count: number): void {

@@ -18,6 +18,8 @@ import { AlertsService } from './alerts.service';
 import { ImportingAlertStore } from './legacy-alert-import';
 import { RedisAlertStore } from './redis-alert-store';
 import { WebhookDelivery } from './webhook-delivery';
+import { WebhookNetwork } from './webhooks/webhook-network';
+import { MemoryWebhookQueue, RedisWebhookQueue, WebhookQueue } from './webhooks/webhook-queue';
 
 const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache', { infer: true }).prefix;
 
@@ -35,6 +37,14 @@ const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache',
     AlertPricePoller,
     AlertStreamHub,
     WebhookDelivery,
+    WebhookNetwork,
+    {
+      // Pending webhook deliveries are state too: a replica that dies does not take them along.
+      provide: WebhookQueue,
+      inject: [StateConnection],
+      useFactory: (state: StateConnection): WebhookQueue =>
+        state.backend === 'memory' ? new MemoryWebhookQueue() : new RedisWebhookQueue(() => state.client, state.keyPrefix),
+    },
     AlertsMetrics,
     {
       provide: ALERTS_CONFIG,

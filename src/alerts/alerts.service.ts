@@ -6,6 +6,7 @@ import type { Alert } from './alert-rules';
 import { AlertStore } from './alert-store';
 import type { CreateAlertDto } from './alerts.dto';
 import { AlertsMetrics } from './alerts.metrics';
+import { WebhookDelivery } from './webhook-delivery';
 
 /** Registers, reads and deletes price alerts; firing is `AlertFiring`'s. */
 @Injectable()
@@ -14,6 +15,7 @@ export class AlertsService {
     private readonly store: AlertStore,
     private readonly marketData: MarketDataService,
     private readonly metrics: AlertsMetrics,
+    private readonly webhooks: WebhookDelivery,
   ) {}
 
   /**
@@ -25,6 +27,8 @@ export class AlertsService {
     const expiresAt = this.expiryOf(request);
     if (request.condition === 'move' && request.price !== undefined) throw new InvalidArgumentError('price applies to above and below; a move alert takes percent');
     if (request.condition !== 'move' && request.percent !== undefined) throw new InvalidArgumentError(`percent applies to move; an ${request.condition} alert takes price`);
+    // Where the webhook points (DNS included): a 400 naming the problem, before anything is stored.
+    if (request.webhookUrl !== undefined) await this.webhooks.check(request.webhookUrl);
     let reference;
     try {
       reference = await this.marketData.refreshPrice(request.symbol);

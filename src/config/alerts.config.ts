@@ -12,6 +12,12 @@ export interface AlertsConfig {
     maxAttempts: number;
     /** Wait before the first retry, doubled each time, ms. @default 500 */
     backoffMs: number;
+    /** Attempts in flight at once on one replica. @default 16 */
+    maxConcurrency: number;
+    /** Hosts that may be reached at a private address (and over http in production). @default [] */
+    allowedHosts: string[];
+    /** Plain http refused for hosts not allowed. @default true when NODE_ENV=production */
+    httpsOnly: boolean;
   };
 }
 
@@ -23,6 +29,9 @@ export function buildAlertsConfig(env: EnvSchema): AlertsConfig {
       timeoutMs: env.ALERTS_WEBHOOK_TIMEOUT_MS ?? 5000,
       maxAttempts: env.ALERTS_WEBHOOK_MAX_ATTEMPTS ?? 4,
       backoffMs: env.ALERTS_WEBHOOK_BACKOFF_MS ?? 500,
+      maxConcurrency: env.ALERTS_WEBHOOK_MAX_CONCURRENCY ?? 16,
+      allowedHosts: env.ALERTS_WEBHOOK_ALLOWED_HOSTS ?? [],
+      httpsOnly: (env.NODE_ENV ?? 'development') === 'production',
     },
   };
 }

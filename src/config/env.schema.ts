@@ -6,6 +6,7 @@ import { HostPortListVar } from './redis-env.decorators';
 import { WARM_POLICY_NAMES } from './warmup.config';
 import { SYMBOL_PATTERN } from '../market-data/market-data.dto';
 import { SCORE_HORIZONS } from '../scores/score-model';
+import { isAllowedHostItem } from '../alerts/webhooks/webhook-target';
 
 /**
  * Every environment variable the service reads, one validated field each. Defaults live in the
@@ -145,6 +146,10 @@ export class EnvSchema {
   @IntVar(50, 120_000) ALERTS_WEBHOOK_TIMEOUT_MS?: number;
   @IntVar(1, 20) ALERTS_WEBHOOK_MAX_ATTEMPTS?: number;
   @IntVar(0, 600_000) ALERTS_WEBHOOK_BACKOFF_MS?: number;
+  /** Webhook attempts in flight at once on one replica. */
+  @IntVar(1, 1000) ALERTS_WEBHOOK_MAX_CONCURRENCY?: number;
+  /** Hosts (names or IP literals, no scheme or port) a webhook may reach even at a private address, and over http in production. */
+  @ListVar(isAllowedHostItem, 'host names or IP addresses, without scheme, port or path', 100) ALERTS_WEBHOOK_ALLOWED_HOSTS?: string[];
 
   // --- Disk tier (history, info, tickers) ---
   /** Default: true when NODE_ENV=development, false otherwise. */

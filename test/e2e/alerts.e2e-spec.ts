@@ -35,7 +35,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('price alerts on one replica (memory)', () => {
   let app: NestFastifyApplication;
   beforeEach(async () => {
-    app = await startApp({ ALERTS_POLL_INTERVAL_MS: '0' });
+    // Webhooks to loopback only where allowed (ALERTS_WEBHOOK_ALLOWED_HOSTS); the tests' receivers listen there.
+    app = await startApp({ ALERTS_POLL_INTERVAL_MS: '0', ALERTS_WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1' });
   });
 
   it.each([
@@ -149,6 +150,7 @@ describe('price alerts across two replicas sharing one Redis', () => {
       ALERTS_POLL_INTERVAL_MS: '0',
       ALERTS_SSE_HEARTBEAT_MS: '200',
       ALERTS_WEBHOOK_BACKOFF_MS: '100',
+      ALERTS_WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1',
       SHUTDOWN_GRACE_MS: '30000',
     };
     const urls = new Map<NestFastifyApplication, string>();
