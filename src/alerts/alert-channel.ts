@@ -1,15 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { RedisConnection } from '../cache';
-import type { AlertNotification } from './alert-rules';
+import type { AlertEvent } from './alert-rules';
 
 type RedisClient = NonNullable<RedisConnection['client']>;
 type Subscriber = ReturnType<RedisClient['createSubscriber']>;
-export type NotificationListener = (notification: AlertNotification) => void;
+export type NotificationListener = (event: AlertEvent) => void;
 
 /** The channel fired alerts travel on, to every replica (each then feeds its own SSE streams). */
 export const ALERTS_CHANNEL = 'alerts:fired';
 
-/** How a fired alert reaches every replica: a Redis channel, or this process when Redis is off. */
+/**
+ * How a fired alert's event (its log entry: id, owner, notification) reaches every replica live: a
+ * Redis channel, or this process when Redis is off. What a stream missed is replayed from the
+ * store's event log (`AlertStore.eventsAfter`), not from here.
+ */
 export abstract class AlertChannel {
   protected readonly listeners = new Set<NotificationListener>();
 
@@ -21,11 +25,11 @@ export abstract class AlertChannel {
   abstract get subscribed(): boolean;
   abstract start(): void;
   /** Never throws: a notification that cannot be published is still delivered on this replica. */
-  abstract publish(notification: AlertNotification): Promise<void>;
+  abstract publish(event: AlertEvent): Promise<void>;
   abstract close(): void;
 
-  protected deliver(notification: AlertNotification): void {
-    for (const listener of this.listeners) listener(notification);
+  protected deliver(event: AlertEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 }
 
@@ -35,8 +39,8 @@ export class LocalAlertChannel extends AlertChannel {
 
   start(): void {}
 
-  async publish(notification: AlertNotification): Promise<void> {
-    this.deliver(notification);
+  async publish(event: AlertEvent): Promise<void> {
+    this.deliver(event);
   }
 
   close(): void {}
@@ -74,7 +78,7 @@ export class RedisAlertChannel extends AlertChannel {
       .catch((error: Error) => this.logger.warn(`Alert channel not subscribed yet: ${error.message}`));
   }
 
-  async publish(notification: AlertNotification): Promise<void> {
+  async publish(event: AlertEvent): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
@@ -82,11 +86,12 @@ export class RedisAlertChannel extends AlertChannel {
     });
     try {
       if (!this.client.isReady) throw new Error('Redis is not connected');
-      await Promise.race([this.client.publish(this.prefix + ALERTS_CHANNEL, JSON.stringify(notification)), deadline]);
+      await Promise.race([this.client.publish(this.prefix + ALERTS_CHANNEL, JSON.stringify(event)), deadline]);
     } catch (error) {
-      // The alert is already claimed (it will not fire again): deliver it here at least.
-      this.logger.warn(`Alert ${notification.alertId} not published (${(error as Error).message}); delivered on this replica only`);
-      this.deliver(notification);
+      // The alert already fired (it will not fire again): deliver it here at least; the other
+      // replicas' streams get it from the event log when their clients reconnect.
+      this.logger.warn(`Alert ${event.notification.alertId} not published (${(error as Error).message}); delivered on this replica only`);
+      this.deliver(event);
     } finally {
       clearTimeout(timer);
     }
@@ -98,7 +103,9 @@ export class RedisAlertChannel extends AlertChannel {
 
   private receive(raw: string): void {
     try {
-      this.deliver(JSON.parse(raw) as AlertNotification);
+      const event = JSON.parse(raw) as Partial<AlertEvent>;
+      if (typeof event.id !== 'string' || typeof event.owner !== 'string' || typeof event.notification !== 'object') throw new Error('not an alert event');
+      this.deliver(event as AlertEvent);
     } catch (error) {
       this.logger.warn(`Ignored a malformed alert notification: ${(error as Error).message}`);
     }

@@ -49,9 +49,15 @@ export class AlertPricePoller implements OnApplicationBootstrap {
     }
   }
 
-  /** Fetches the alerted symbols' quotes and resolves once they were checked; returns the symbols polled. */
+  /**
+   * Fetches the alerted symbols' quotes (one provider call per distinct symbol) and resolves once
+   * they were checked against this poll's listing (one read of every live alert); returns the
+   * symbols polled.
+   */
   async poll(): Promise<string[]> {
-    const symbols = [...new Set((await this.store.list()).map((alert) => alert.symbol))].sort();
+    const alerts = await this.store.list();
+    this.firing.useSnapshot(alerts, true);
+    const symbols = [...new Set(alerts.map((alert) => alert.symbol))].sort();
     const limit = pLimit(POLL_CONCURRENCY);
     await Promise.all(
       symbols.map((symbol) =>
@@ -64,7 +70,11 @@ export class AlertPricePoller implements OnApplicationBootstrap {
         }),
       ),
     );
-    await this.firing.whenIdle();
+    try {
+      await this.firing.whenIdle();
+    } finally {
+      this.firing.releaseSnapshot();
+    }
     return symbols;
   }
 }

@@ -1,15 +1,16 @@
 import type { Quote } from '../market-data/market-data.types';
-import { isCrossed, isExpired, notificationOf, type Alert } from './alert-rules';
+import { isCrossed, isExpired, notificationOf, parseDefinition, type AlertDefinition } from './alert-rules';
 
-const alert = (over: Partial<Alert>): Alert => ({
+const alert = (over: Partial<AlertDefinition>): AlertDefinition => ({
   id: 'a1',
+  owner: 'alice',
   symbol: 'AAPL',
   condition: 'above',
   price: 100,
   percent: null,
   referencePrice: 95,
   createdAt: '2024-05-03T10:00:00.000Z',
-  expiresAt: null,
+  expiresAt: '2024-06-01T10:00:00.000Z',
   webhookUrl: null,
   ...over,
 });
@@ -34,7 +35,7 @@ describe('alert rules', () => {
     const timed = alert({ expiresAt: '2024-05-03T10:00:00.000Z' });
     expect(isExpired(timed, new Date('2024-05-03T09:59:59.999Z'))).toBe(false);
     expect(isExpired(timed, new Date('2024-05-03T10:00:00.000Z'))).toBe(true);
-    expect(isExpired(alert({}), new Date('2100-01-01'))).toBe(false);
+    expect(isExpired(alert({}), new Date('2024-05-31T10:00:00.000Z'))).toBe(false);
   });
 
   it('describes the crossing price and the move from the reference', () => {
@@ -51,5 +52,14 @@ describe('alert rules', () => {
       firedAt: '2024-05-03T10:01:01.000Z',
       message: 'AAPL at 104.5 is above 100',
     });
+  });
+
+  it('reads a stored definition back only when every field holds together', () => {
+    const good = alert({});
+    expect(parseDefinition(JSON.stringify(good), 'a1')).toEqual(good);
+    expect(parseDefinition(JSON.stringify(good), 'other-id')).toBeUndefined();
+    for (const bad of ['not json{', 'null', '42', JSON.stringify({ ...good, condition: 'sideways' }), JSON.stringify({ ...good, expiresAt: null }), JSON.stringify({ ...good, owner: undefined }), JSON.stringify({ ...good, price: 'x' }), JSON.stringify({ ...good, condition: 'move', percent: null })]) {
+      expect({ bad, parsed: parseDefinition(bad) }).toEqual({ bad, parsed: undefined });
+    }
   });
 });

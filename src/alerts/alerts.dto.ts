@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsPositive, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SYMBOL_PATTERN } from '../market-data/market-data.dto';
 import { IsWebhookUrl } from './webhooks/webhook-url.validator';
-import { ALERT_CONDITIONS, type Alert, type AlertCondition, type AlertNotification } from './alert-rules';
+import { ALERT_CONDITIONS, ALERT_STATUSES, type Alert, type AlertCondition, type AlertNotification, type AlertStatus } from './alert-rules';
 
 export const MAX_ALERT_TTL_SECONDS = 30 * 24 * 3600;
 const SYMBOL_MESSAGE = 'symbol must be 1-15 characters: letters, digits and . - ^ =';
@@ -34,16 +34,24 @@ export class CreateAlertDto {
   @Max(1000)
   percent?: number;
 
-  @ApiPropertyOptional({ description: 'ISO time after which the alert is gone. Exclusive with `ttlSeconds`.', example: '2030-01-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'ISO time after which the alert no longer fires (status `expired`), at most 30 days ahead. `expiresAt` or `ttlSeconds` is required, not both.',
+    example: '2030-01-01T00:00:00Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 time' })
   expiresAt?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_ALERT_TTL_SECONDS, description: 'Lifetime in seconds. Exclusive with `expiresAt`.', example: 3600 })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_ALERT_TTL_SECONDS,
+    description: 'Lifetime in seconds, at most 30 days (2592000). `expiresAt` or `ttlSeconds` is required, not both.',
+    example: 3600,
+  })
   @IsOptional()
   @IsInt({ message: 'ttlSeconds must be an integer' })
-  @Min(1)
-  @Max(MAX_ALERT_TTL_SECONDS)
+  @Min(1, { message: 'ttlSeconds must be at least 1' })
+  @Max(MAX_ALERT_TTL_SECONDS, { message: `ttlSeconds must be at most ${MAX_ALERT_TTL_SECONDS} (30 days)` })
   ttlSeconds?: number;
 
   @ApiPropertyOptional({ description: 'Also POST the notification here (JSON), with retries.', example: 'https://hooks.example.com/alerts' })
@@ -60,12 +68,22 @@ export class AlertIdParams {
   id!: string;
 }
 
+export const EVENT_ID_MESSAGE = 'lastEventId must be an event id as sent in the stream (<ms>-<seq>, e.g. 1733101200000-0)';
+
 export class AlertStreamQueryDto {
   @ApiPropertyOptional({ description: "Only this symbol's alerts.", example: 'AAPL' })
   @IsOptional()
   @Matches(SYMBOL_PATTERN, { message: SYMBOL_MESSAGE })
   @Transform(upper)
   symbol?: string;
+
+  @ApiPropertyOptional({
+    description: 'Replay the events after this one first (as the `Last-Event-ID` header does; for clients that cannot set it). `0-0`: every event still kept.',
+    example: '1733101200000-0',
+  })
+  @IsOptional()
+  @Matches(/^\d{1,15}-\d{1,15}$/, { message: EVENT_ID_MESSAGE })
+  lastEventId?: string;
 }
 
 export class AlertDto implements Alert {
@@ -76,8 +94,18 @@ export class AlertDto implements Alert {
   @ApiProperty({ type: Number, nullable: true, example: null }) percent!: number | null;
   @ApiProperty({ description: 'The price when the alert was registered.', example: 189.84 }) referencePrice!: number;
   @ApiProperty({ example: '2024-05-03T14:30:00.000Z' }) createdAt!: string;
-  @ApiProperty({ type: String, nullable: true, example: '2024-05-04T14:30:00.000Z' }) expiresAt!: string | null;
+  @ApiProperty({ example: '2024-05-04T14:30:00.000Z' }) expiresAt!: string;
   @ApiProperty({ type: String, nullable: true, example: null }) webhookUrl!: string | null;
+  @ApiProperty({ description: 'The caller that registered it (only it, or an admin, reads, deletes and streams it).', example: 'pricing-svc' }) owner!: string;
+  @ApiProperty({
+    enum: ALERT_STATUSES,
+    description: '`active` until it fires, expires or is deleted; an ended alert stays readable for ALERTS_HISTORY_RETENTION_HOURS.',
+    example: 'active',
+  })
+  status!: AlertStatus;
+  @ApiProperty({ type: String, nullable: true, description: 'When it fired, expired or was deleted.', example: null }) endedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) firedAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'The price that fired it.', example: null }) firedPrice!: number | null;
 }
 
 export class AlertNotificationDto implements AlertNotification {

@@ -14,6 +14,10 @@ export class AlertsMetrics {
   private readonly delivered?: Counter<'channel'>;
   private readonly webhookOutcomes?: Counter<'outcome'>;
   private sseClients = 0;
+  private readonly quarantined?: Counter;
+  private readonly sseRejected?: Counter<'reason'>;
+  private readonly sseDropped?: Counter;
+  private readonly sseReplayed?: Counter;
 
   constructor(@Optional() metrics?: MetricsRegistry) {
     if (!metrics) return;
@@ -29,6 +33,14 @@ export class AlertsMetrics {
       help: 'Webhook deliveries ended on this replica: delivered (2xx), failed (attempts exhausted, or a redirect), refused (target not allowed)',
       labelNames: ['outcome'],
     });
+    this.quarantined = metrics.counter({ name: 'alerts_quarantined_total', help: 'Alert records that did not parse, set aside under the quarantine key (they never fire)' });
+    this.sseRejected = metrics.counter<'reason'>({
+      name: 'alerts_sse_rejected_total',
+      help: 'Alert streams refused with 429: the caller at ALERTS_SSE_MAX_PER_CALLER, or the replica at ALERTS_SSE_MAX_STREAMS',
+      labelNames: ['reason'],
+    });
+    this.sseDropped = metrics.counter({ name: 'alerts_sse_dropped_total', help: 'Alert streams cut because their reader did not keep up (ALERTS_SSE_MAX_BUFFER_BYTES unsent)' });
+    this.sseReplayed = metrics.counter({ name: 'alerts_sse_replayed_total', help: 'Events replayed to reconnecting streams (Last-Event-ID)' });
     const clients = () => this.sseClients;
     metrics.gauge({
       name: 'alerts_sse_clients',
@@ -57,5 +69,21 @@ export class AlertsMetrics {
 
   setSseClients(count: number): void {
     this.sseClients = count;
+  }
+
+  onQuarantined(): void {
+    this.quarantined?.inc();
+  }
+
+  onSseRejected(reason: 'caller' | 'total'): void {
+    this.sseRejected?.inc({ reason });
+  }
+
+  onSseDropped(): void {
+    this.sseDropped?.inc();
+  }
+
+  onReplayed(count: number): void {
+    if (count > 0) this.sseReplayed?.inc(count);
   }
 }

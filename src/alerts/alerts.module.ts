@@ -9,7 +9,7 @@ import { WarmupModule } from '../warmup/warmup.module';
 import { AlertChannel, LocalAlertChannel, RedisAlertChannel } from './alert-channel';
 import { AlertFiring } from './alert-firing.service';
 import { AlertPricePoller } from './alert-price-poller.service';
-import { AlertStore, MemoryAlertStore } from './alert-store';
+import { AlertStore, MemoryAlertStore, type AlertStoreLimits } from './alert-store';
 import { AlertStreamHub } from './alert-stream.hub';
 import { ALERTS_CONFIG, ALERTS_POLL_LEASE } from './alerts.constants';
 import { AlertsController } from './alerts.controller';
@@ -22,6 +22,10 @@ import { WebhookNetwork } from './webhooks/webhook-network';
 import { MemoryWebhookQueue, RedisWebhookQueue, WebhookQueue } from './webhooks/webhook-queue';
 
 const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache', { infer: true }).prefix;
+const limitsOf = (config: ConfigService<AllConfig, true>): AlertStoreLimits => {
+  const alerts = config.get('alerts', { infer: true });
+  return { perOwner: alerts.maxPerCaller, total: alerts.maxTotal, historyRetentionMs: alerts.historyRetentionMs, eventsMax: alerts.eventsMax };
+};
 
 /**
  * Price alerts: storage, firing, SSE and webhooks, the provider poll. Alerts and the poll's lease are
@@ -53,11 +57,20 @@ const prefixOf = (config: ConfigService<AllConfig, true>) => config.get('cache',
     },
     {
       provide: AlertStore,
-      inject: [StateConnection, RedisConnection, ConfigService],
-      useFactory: (state: StateConnection, connection: RedisConnection, config: ConfigService<AllConfig, true>): AlertStore => {
-        if (state.backend === 'memory') return new MemoryAlertStore();
-        // Alerts of the layout before the state namespace are moved over on the first read.
-        return new ImportingAlertStore(new RedisAlertStore(() => state.client, state.keyPrefix), () => connection.client, prefixOf(config));
+      inject: [StateConnection, RedisConnection, ConfigService, AlertsMetrics],
+      useFactory: (state: StateConnection, connection: RedisConnection, config: ConfigService<AllConfig, true>, metrics: AlertsMetrics): AlertStore => {
+        const limits = limitsOf(config);
+        const store =
+          state.backend === 'memory'
+            ? new MemoryAlertStore(limits)
+            : // Alerts of the older layouts (under the cache prefix; under the state prefix before owners and statuses) are moved over on the first read.
+              new ImportingAlertStore(
+                new ImportingAlertStore(new RedisAlertStore(() => state.client, state.keyPrefix, limits), () => state.client, state.keyPrefix),
+                () => connection.client,
+                prefixOf(config),
+              );
+        store.onQuarantined(() => metrics.onQuarantined());
+        return store;
       },
     },
     {

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { RedisTopology } from '../cache';
+import { ANONYMOUS } from '../auth';
 import { boundedStateCall } from '../state/bounded-call';
-import { isExpired, type Alert } from './alert-rules';
-import { AlertStore } from './alert-store';
+import { isExpired, type AlertDefinition, type AlertEnding, type AlertEvent } from './alert-rules';
+import { AlertStore, type AlertLookup, type EndResult, type QuarantineListener } from './alert-store';
+import { MAX_ALERT_TTL_SECONDS } from './alerts.dto';
 
 // Takes one alert of the old layout atomically (GET + DEL + SREM): of several replicas importing
 // at once, exactly one receives it, so an alert is never re-added after it fired.
@@ -17,9 +19,12 @@ return 1`;
 const RETRY_MS = 5_000;
 
 /**
- * Alerts written before state had its namespace sat under the cache's prefix
- * (`{REDIS_PREFIX}{alerts}:alert:<id>` + `{alerts}:ids`, on the cache's Redis). Before its first
- * read this store moves them into the state store once, so an upgrade keeps every live alert.
+ * Alerts of an older layout: one JSON string per alert (`{prefix}{alerts}:alert:<id>`) and a set of
+ * ids (`{alerts}:ids`): first under the cache's prefix on the cache's Redis (before state had its
+ * namespace), then under the state prefix (before alerts had owners, statuses and a required
+ * expiry). Before its first read this store moves them into the current store once, so an upgrade
+ * keeps every live alert: owner `anonymous` (they were registered before callers had names), and
+ * an alert without expiry gets the longest one (30 days from the move). Caps do not apply to them.
  * Writes go straight through; reads wait for the import (one SMEMBERS once nothing is left).
  */
 export class ImportingAlertStore extends AlertStore {
@@ -31,30 +36,38 @@ export class ImportingAlertStore extends AlertStore {
   constructor(
     private readonly inner: AlertStore,
     private readonly legacyClient: () => RedisTopology | undefined,
-    private readonly cachePrefix: string,
+    private readonly legacyPrefix: string,
     private readonly clock: () => Date = () => new Date(),
     private readonly timeoutMs = 1000,
   ) {
     super();
   }
 
-  add(alert: Alert): Promise<void> {
-    return this.inner.add(alert);
+  override onQuarantined(listener: QuarantineListener): void {
+    this.inner.onQuarantined(listener);
   }
 
-  async get(id: string): Promise<Alert | undefined> {
+  add(alert: AlertDefinition, options?: { unlimited?: boolean }): Promise<void> {
+    return this.inner.add(alert, options);
+  }
+
+  async get(id: string): Promise<AlertLookup | undefined> {
     await this.importLegacy();
     return this.inner.get(id);
   }
 
-  async list(): Promise<Alert[]> {
+  async list(): Promise<AlertDefinition[]> {
     await this.importLegacy();
     return this.inner.list();
   }
 
-  async claim(id: string): Promise<boolean> {
+  async end(id: string, ending: AlertEnding): Promise<EndResult> {
     await this.importLegacy();
-    return this.inner.claim(id);
+    return this.inner.end(id, ending);
+  }
+
+  eventsAfter(lastId: string, limit: number): Promise<AlertEvent[]> {
+    return this.inner.eventsAfter(lastId, limit);
   }
 
   private async importLegacy(): Promise<void> {
@@ -73,17 +86,17 @@ export class ImportingAlertStore extends AlertStore {
   }
 
   private async importAll(): Promise<number> {
-    const ids = await this.call((c) => c.sMembers(`${this.cachePrefix}{alerts}:ids`));
+    const ids = await this.call((c) => c.sMembers(`${this.legacyPrefix}{alerts}:ids`));
     let moved = 0;
     for (const id of ids) {
-      const keys = [`${this.cachePrefix}{alerts}:alert:${id}`, `${this.cachePrefix}{alerts}:ids`];
+      const keys = [`${this.legacyPrefix}{alerts}:alert:${id}`, `${this.legacyPrefix}{alerts}:ids`];
       const raw = await this.call((c) => c.eval(TAKE, { keys, arguments: [id] }));
       if (raw === null || raw === undefined) continue;
       const text = Buffer.isBuffer(raw) ? raw.toString() : String(raw);
-      const alert = JSON.parse(text) as Alert;
-      if (isExpired(alert, this.clock())) continue;
+      const alert = this.upgrade(text);
+      if (!alert || isExpired(alert, this.clock())) continue;
       try {
-        await this.inner.add(alert);
+        await this.inner.add(alert, { unlimited: true });
       } catch (error) {
         // Not stored on the other side: back where it was, for the next attempt.
         await this.call((c) => c.eval(PUT_BACK, { keys, arguments: [id, text] }));
@@ -92,6 +105,20 @@ export class ImportingAlertStore extends AlertStore {
       moved++;
     }
     return moved;
+  }
+
+  // The first layout stored the alert itself, the second `{ expiresAtMs, alert }`.
+  private upgrade(text: string): AlertDefinition | undefined {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      this.logger.warn(`An alert of the old key layout does not parse; dropped: ${text.slice(0, 200)}`);
+      return undefined;
+    }
+    const old = (typeof parsed.alert === 'object' && parsed.alert !== null ? parsed.alert : parsed) as Omit<AlertDefinition, 'owner' | 'expiresAt'> & { expiresAt?: string | null };
+    const longest = new Date(this.clock().getTime() + MAX_ALERT_TTL_SECONDS * 1000).toISOString();
+    return { ...old, owner: ANONYMOUS, expiresAt: old.expiresAt ?? longest, webhookUrl: old.webhookUrl ?? null };
   }
 
   private call<T>(op: (client: RedisTopology) => Promise<T>): Promise<T> {

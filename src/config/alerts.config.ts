@@ -5,6 +5,20 @@ export interface AlertsConfig {
   pollIntervalMs: number;
   /** SSE comment line sent to every stream this often, so proxies keep idle streams open, ms. @default 15000 */
   sseHeartbeatMs: number;
+  /** Active alerts one caller may hold. @default 500 */
+  maxPerCaller: number;
+  /** Active alerts in all. @default 10000 */
+  maxTotal: number;
+  /** How long fired, expired and deleted alerts stay readable (`GET` shows their status), ms. @default 24 h */
+  historyRetentionMs: number;
+  /** Fired notifications the event log keeps for `Last-Event-ID` replays (approximately). @default 10000 */
+  eventsMax: number;
+  /** Open SSE streams per caller on one replica. @default 5 */
+  sseMaxPerCaller: number;
+  /** Open SSE streams on one replica. @default 200 */
+  sseMaxStreams: number;
+  /** Unsent bytes a stream's socket may hold before the stream is cut (slow reader). @default 65536 */
+  sseMaxBufferBytes: number;
   webhook: {
     /** Deadline of one webhook POST, ms. @default 5000 */
     timeoutMs: number;
@@ -25,6 +39,13 @@ export function buildAlertsConfig(env: EnvSchema): AlertsConfig {
   return {
     pollIntervalMs: env.ALERTS_POLL_INTERVAL_MS ?? 15_000,
     sseHeartbeatMs: env.ALERTS_SSE_HEARTBEAT_MS ?? 15_000,
+    maxPerCaller: env.ALERTS_MAX_PER_CALLER ?? 500,
+    maxTotal: env.ALERTS_MAX_TOTAL ?? 10_000,
+    historyRetentionMs: (env.ALERTS_HISTORY_RETENTION_HOURS ?? 24) * 3_600_000,
+    eventsMax: env.ALERTS_EVENTS_MAX ?? 10_000,
+    sseMaxPerCaller: env.ALERTS_SSE_MAX_PER_CALLER ?? 5,
+    sseMaxStreams: env.ALERTS_SSE_MAX_STREAMS ?? 200,
+    sseMaxBufferBytes: env.ALERTS_SSE_MAX_BUFFER_BYTES ?? 65_536,
     webhook: {
       timeoutMs: env.ALERTS_WEBHOOK_TIMEOUT_MS ?? 5000,
       maxAttempts: env.ALERTS_WEBHOOK_MAX_ATTEMPTS ?? 4,

@@ -143,6 +143,17 @@ export class EnvSchema {
   /** 0 turns the provider poll off (warmups and reads still feed prices to the alerts). */
   @IntVar(0, 3_600_000) ALERTS_POLL_INTERVAL_MS?: number;
   @IntVar(100, 600_000) ALERTS_SSE_HEARTBEAT_MS?: number;
+  /** Active alerts per caller (429 ALERT_LIMIT_REACHED past it). */
+  @IntVar(1, 1_000_000) ALERTS_MAX_PER_CALLER?: number;
+  /** Active alerts in all. */
+  @IntVar(1, 10_000_000) ALERTS_MAX_TOTAL?: number;
+  /** Fired, expired and deleted alerts stay readable this long. */
+  @IntVar(1, 720) ALERTS_HISTORY_RETENTION_HOURS?: number;
+  /** Fired notifications kept for Last-Event-ID replays. */
+  @IntVar(100, 1_000_000) ALERTS_EVENTS_MAX?: number;
+  @IntVar(1, 10_000) ALERTS_SSE_MAX_PER_CALLER?: number;
+  @IntVar(1, 100_000) ALERTS_SSE_MAX_STREAMS?: number;
+  @IntVar(1024, 16_777_216) ALERTS_SSE_MAX_BUFFER_BYTES?: number;
   @IntVar(50, 120_000) ALERTS_WEBHOOK_TIMEOUT_MS?: number;
   @IntVar(1, 20) ALERTS_WEBHOOK_MAX_ATTEMPTS?: number;
   @IntVar(0, 600_000) ALERTS_WEBHOOK_BACKOFF_MS?: number;

@@ -2,13 +2,15 @@ import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../common/error-body.dto';
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 422 | 429 | 500 | 502 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 500 | 502 | 503;
 
 const ERRORS: Record<ErrorStatus, { description: string; error: string; message: string | string[] }> = {
   400: { description: 'Invalid input; `message` lists every bad field.', error: 'BAD_REQUEST', message: ['symbol must be 1-15 characters: letters, digits and . - ^ ='] },
   401: { description: 'Missing or wrong API key.', error: 'UNAUTHORIZED', message: 'A valid API key is required' },
   403: { description: 'Not allowed.', error: 'FORBIDDEN', message: 'Forbidden resource' },
   404: { description: 'Unknown symbol or resource.', error: 'SYMBOL_NOT_FOUND', message: 'Unknown symbol: ZZZZ' },
+  409: { description: 'Conflicts with the current state.', error: 'CONFLICT', message: 'Conflict' },
+  410: { description: 'Gone.', error: 'GONE', message: 'Gone' },
   413: { description: 'Request body above 1 MiB.', error: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
   422: { description: 'Well-formed but not computable (e.g. too little history).', error: 'INSUFFICIENT_DATA', message: 'Not enough bars' },
   429: { description: 'Rate limited.', error: 'TOO_MANY_REQUESTS', message: 'Too many requests' },

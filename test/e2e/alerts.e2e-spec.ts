@@ -6,6 +6,7 @@ import { AlertFiring } from '../../src/alerts/alert-firing.service';
 import { AlertPricePoller } from '../../src/alerts/alert-price-poller.service';
 import type { Alert, AlertNotification } from '../../src/alerts/alert-rules';
 import type { Quote } from '../../src/market-data/market-data.types';
+import { PriceFeed } from '../../src/market-data/price-feed';
 import { startApp } from '../support/app.builder';
 import { waitUntil } from '../support/cache.builder';
 import { RedisServer } from '../support/redis-server';
@@ -27,10 +28,22 @@ async function pastCreation(alert: { createdAt: string }): Promise<void> {
   while (Date.now() <= Date.parse(alert.createdAt)) await sleep(1);
 }
 
-const post = (app: NestFastifyApplication, payload: object) => app.inject({ method: 'POST', url: '/api/v1/alerts', payload });
+// Every alert needs an expiry: an hour unless the case gives one.
+const post = (app: NestFastifyApplication, payload: object) =>
+  app.inject({ method: 'POST', url: '/api/v1/alerts', payload: 'expiresAt' in payload || 'ttlSeconds' in payload ? payload : { ttlSeconds: 3600, ...payload } });
 const priceOf = async (app: NestFastifyApplication, symbol: string) =>
   (await app.inject({ method: 'GET', url: `/api/v1/market/prices/${symbol}` })).json<Quote>().price;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A provider quote at `price` reaches the replica's price feed (as the poll's or a price read's
+ * would; the synthetic provider's own price stands still within a minute) and has been checked.
+ */
+async function quoteAt(app: NestFastifyApplication, symbol: string, price: number): Promise<void> {
+  const quote = (await app.inject({ method: 'GET', url: `/api/v1/market/prices/${symbol}` })).json<Quote>();
+  app.get(PriceFeed).publish({ ...quote, price });
+  await app.get(AlertFiring).whenIdle();
+}
 
 describe('price alerts on one replica (memory)', () => {
   let app: NestFastifyApplication;
@@ -62,43 +75,52 @@ describe('price alerts on one replica (memory)', () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/alerts/not-an-id' })).statusCode).toBe(400);
     const unknown = await app.inject({ method: 'GET', url: '/api/v1/alerts/0b7c1e52-4a55-4e63-9f7e-2f1d1b7f6c11' });
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json()).toMatchObject({ error: 'NOT_FOUND', message: 'No alert 0b7c1e52-4a55-4e63-9f7e-2f1d1b7f6c11: it fired, expired or was deleted' });
+    expect(unknown.json()).toMatchObject({ error: 'NOT_FOUND', message: 'No alert 0b7c1e52-4a55-4e63-9f7e-2f1d1b7f6c11' });
   });
 
-  it('registers with the current price as reference, reads back, deletes; an expired alert is gone', async () => {
-    const created = await post(app, { symbol: 'msft', condition: 'move', percent: 3, webhookUrl: 'http://localhost:9/hook' });
+  it('registers with the current price as reference, reads back, deletes; an expired alert shows expired', async () => {
+    const created = await post(app, { symbol: 'msft', condition: 'move', percent: 3, webhookUrl: 'http://localhost:9/hook', ttlSeconds: 600 });
     expect(created.statusCode).toBe(201);
     const alert = created.json<Alert>();
-    expect(alert).toMatchObject({ symbol: 'MSFT', condition: 'move', percent: 3, price: null, expiresAt: null, webhookUrl: 'http://localhost:9/hook' });
+    expect(alert).toMatchObject({ symbol: 'MSFT', condition: 'move', percent: 3, price: null, webhookUrl: 'http://localhost:9/hook', owner: 'anonymous', status: 'active', firedAt: null });
+    expect(Date.parse(alert.expiresAt) - Date.parse(alert.createdAt)).toBe(600_000);
     expect(alert.referencePrice).toBe(await priceOf(app, 'MSFT'));
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toEqual(alert);
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ id: alert.id, status: 'deleted', firedAt: null });
+    const again = await app.inject({ method: 'DELETE', url: `/api/v1/alerts/${alert.id}` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: 'ALERT_NOT_ACTIVE' });
 
     const timed = (await post(app, { symbol: 'MSFT', condition: 'above', price: 1e6, ttlSeconds: 1 })).json<Alert>();
-    expect(Date.parse(timed.expiresAt as string) - Date.parse(timed.createdAt)).toBeGreaterThanOrEqual(990);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).statusCode).toBe(200);
+    expect(Date.parse(timed.expiresAt) - Date.parse(timed.createdAt)).toBeGreaterThanOrEqual(990);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).json()).toMatchObject({ status: 'active' });
     await sleep(1100);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).json()).toMatchObject({ status: 'expired', endedAt: timed.expiresAt });
   });
 
-  it('fires on the next price update that crosses it, not on the one it was registered with, and only once', async () => {
+  it('fires on the next price update that crosses it, and only once; an alert already true at registration is refused (409)', async () => {
     const price = await priceOf(app, 'AAPL');
     const below = (await post(app, { symbol: 'AAPL', condition: 'below', price: price / 2 })).json<Alert>();
-    // Already above half the price: the next provider quote crosses it (registering fetched one: it does not count).
-    const alert = (await post(app, { symbol: 'AAPL', condition: 'above', price: price / 2 })).json<Alert>();
+    const alert = (await post(app, { symbol: 'AAPL', condition: 'above', price: Math.round(price * 150) / 100 })).json<Alert>();
+    // Already above half the price: refused with the current price, never stored nor fired.
+    const already = await post(app, { symbol: 'AAPL', condition: 'above', price: price / 2 });
+    expect(already.statusCode).toBe(409);
+    expect(already.json()).toMatchObject({ error: 'ALERT_ALREADY_TRIGGERED', message: expect.stringContaining(`AAPL is at ${price}, already above ${price / 2}`) });
     await app.get(AlertFiring).whenIdle();
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ status: 'active' });
 
     await pastCreation(alert);
+    // The provider's quote has not moved: nothing fires.
     expect(await app.get(AlertPricePoller).poll()).toEqual(['AAPL']);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${below.id}` })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ status: 'active' });
+    await quoteAt(app, 'AAPL', price * 2);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ status: 'fired', firedPrice: price * 2 });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${below.id}` })).json()).toMatchObject({ status: 'active' });
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/^mc_alerts_registered_total 2$/m);
     expect(metrics).toMatch(/^mc_alerts_fired_total 1$/m);
-    expect(await app.get(AlertPricePoller).poll()).toEqual(['AAPL']);
+    await quoteAt(app, 'AAPL', price * 3);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^mc_alerts_fired_total 1$/m);
   });
 
@@ -108,9 +130,9 @@ describe('price alerts on one replica (memory)', () => {
     try {
       await client.waitFor(() => client.comments.some((c) => c.startsWith('connected')), 5000, 'the connected comment');
       const price = await priceOf(app, 'JPM');
-      const alert = (await post(app, { symbol: 'JPM', condition: 'below', price: Math.round(price * 200) / 100 })).json<Alert>();
+      const alert = (await post(app, { symbol: 'JPM', condition: 'below', price: Math.round(price * 50) / 100 })).json<Alert>();
       await pastCreation(alert);
-      await app.get(AlertPricePoller).poll();
+      await quoteAt(app, 'JPM', price / 4);
       await client.waitFor(() => client.events.length > 0, 5000, 'the alert');
       expect(client.dataOf<AlertNotification>('alert')).toMatchObject([{ alertId: alert.id, symbol: 'JPM', condition: 'below' }]);
     } finally {
@@ -184,16 +206,16 @@ describe('price alerts across two replicas sharing one Redis', () => {
     expect(onB.headers?.['x-cache']).toBeUndefined();
 
     const price = await priceOf(a, 'AAPL');
-    const created = await post(a, { symbol: 'AAPL', condition: 'above', price: Math.round(price * 50) / 100, webhookUrl: hook.url });
+    const created = await post(a, { symbol: 'AAPL', condition: 'above', price: Math.round(price * 150) / 100, webhookUrl: hook.url });
     expect(created.statusCode).toBe(201);
     const alert = created.json<Alert>();
     // B sees the alert A stored.
     expect((await b.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toEqual(alert);
 
     await pastCreation(alert);
-    // Both replicas poll the provider at once: both see the crossing, one fires.
+    // Both replicas get a crossing quote at once: both see the crossing, one fires.
     const polledAt = performance.now();
-    await Promise.all([a.get(AlertPricePoller).poll(), b.get(AlertPricePoller).poll()]);
+    await Promise.all([quoteAt(a, 'AAPL', price * 2), quoteAt(b, 'AAPL', price * 2)]);
     await onB.waitFor(() => onB.events.length > 0, 5000, 'the alert on B');
     figures.pollToSseOnBMs = Math.round(performance.now() - polledAt);
     await onA.waitFor(() => onA.events.length > 0, 5000, 'the alert on A');
@@ -203,7 +225,7 @@ describe('price alerts across two replicas sharing one Redis', () => {
 
     const [notification] = onB.dataOf<AlertNotification>('alert');
     expect(onB.events).toHaveLength(1);
-    expect(onB.events[0]).toMatchObject({ event: 'alert', id: alert.id });
+    expect(onB.events[0]).toMatchObject({ event: 'alert', id: expect.stringMatching(/^\d+-\d+$/) });
     expect(notification).toMatchObject({ alertId: alert.id, symbol: 'AAPL', condition: 'above', threshold: alert.price, referencePrice: alert.referencePrice });
     expect(notification.price).toBeGreaterThanOrEqual(alert.price as number);
     expect(onA.dataOf('alert')).toEqual([notification]);
@@ -216,7 +238,7 @@ describe('price alerts across two replicas sharing one Redis', () => {
     figures.webhookRetryGapMs = Math.round(hook.received[1].at - hook.received[0].at);
     expect(hook.received[1].at - hook.received[0].at).toBeGreaterThanOrEqual(90);
 
-    for (const app of [a, b]) expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
+    for (const app of [a, b]) expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ status: 'fired', firedPrice: notification.price, firedAt: notification.firedAt });
     const metric = async (app: NestFastifyApplication, name: string) =>
       Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
     expect((await metric(a, 'mc_alerts_fired_total')) + (await metric(b, 'mc_alerts_fired_total'))).toBe(1);
@@ -244,9 +266,9 @@ describe('price alerts across two replicas sharing one Redis', () => {
 
     // Expiry in Redis: registered on A, gone on B once its time has passed.
     const timed = (await post(a, { symbol: 'NVDA', condition: 'above', price: 1e6, ttlSeconds: 1 })).json<Alert>();
-    expect((await b.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).statusCode).toBe(200);
+    expect((await b.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).json()).toMatchObject({ status: 'active' });
     await sleep(1100);
-    expect((await b.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).statusCode).toBe(404);
+    expect((await b.inject({ method: 'GET', url: `/api/v1/alerts/${timed.id}` })).json()).toMatchObject({ status: 'expired' });
   }, 60_000);
 
   it('ends every SSE stream with a shutdown event when a replica stops, without waiting out the grace period', async () => {

@@ -1,12 +1,14 @@
 import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
+import { AlertFiring } from '../../src/alerts/alert-firing.service';
 import { AlertPricePoller } from '../../src/alerts/alert-price-poller.service';
 import type { Alert } from '../../src/alerts/alert-rules';
 import { RedisConnection } from '../../src/cache';
 import { AdminClient } from '../../src/cli/admin-client';
 import { clearCommand } from '../../src/cli/commands/clear.command';
 import type { Quote } from '../../src/market-data/market-data.types';
+import { PriceFeed } from '../../src/market-data/price-feed';
 import { SignalsSchedule } from '../../src/signals/signals-schedule.service';
 import type { Screening } from '../../src/signals/signals.dto';
 import { StateConnection } from '../../src/state/state-connection';
@@ -97,12 +99,12 @@ describe('state is not cache (private Redis)', () => {
     const prefix = `st${Math.random().toString(36).slice(2, 8)}:`;
     const app = await appOn(redis, prefix);
     const price = (await app.inject({ method: 'GET', url: '/api/v1/market/prices/AAPL' })).json<Quote>().price;
-    const alert = (await app.inject({ method: 'POST', url: '/api/v1/alerts', payload: { symbol: 'AAPL', condition: 'above', price: Math.round(price * 50) / 100 } })).json<Alert>();
+    const alert = (await app.inject({ method: 'POST', url: '/api/v1/alerts', payload: { symbol: 'AAPL', condition: 'above', price: Math.round(price * 150) / 100, ttlSeconds: 3600 } })).json<Alert>();
     const active = (await app.inject({ method: 'GET', url: '/api/v1/signals/active' })).json<Screening>();
     await fillCache(app, client, prefix);
     const cacheKeys = (await keysOf(client, `${prefix}*`)).filter((k) => !k.startsWith(`${prefix}state:`));
     const stateKeys = await keysOf(client, `${prefix}state:*`);
-    expect(stateKeys).toEqual(expect.arrayContaining([`${prefix}state:{alerts}:alert:${alert.id}`, `${prefix}state:{screening}:r:${active.date}`]));
+    expect(stateKeys).toEqual(expect.arrayContaining([`${prefix}state:{alerts}:a:${alert.id}`, `${prefix}state:{alerts}:live`, `${prefix}state:{screening}:r:${active.date}`]));
 
     // Dry run: the count and a sample, nothing deleted.
     const dry = await admin(app, 'DELETE', 'keys?pattern=*&dryRun=true');
@@ -131,7 +133,9 @@ describe('state is not cache (private Redis)', () => {
     // The alert still fires on the next quote that crosses it, once.
     while (Date.now() <= Date.parse(alert.createdAt)) await sleep(1);
     expect(await app.get(AlertPricePoller).poll()).toEqual(['AAPL']);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
+    app.get(PriceFeed).publish({ ...(await app.inject({ method: 'GET', url: '/api/v1/market/prices/AAPL' })).json<Quote>(), price: price * 2 });
+    await app.get(AlertFiring).whenIdle();
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ status: 'fired' });
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^mc_alerts_fired_total 1$/m);
   }, 60_000);
 
@@ -140,32 +144,43 @@ describe('state is not cache (private Redis)', () => {
     const app = await appOn(redis, prefix);
     const alert = (await app.inject({ method: 'POST', url: '/api/v1/alerts', payload: { symbol: 'MSFT', condition: 'above', price: 1e6, ttlSeconds: 1 } })).json<Alert>();
     const active = (await app.inject({ method: 'GET', url: '/api/v1/signals/active' })).json<Screening>();
-    for (const key of [`${prefix}state:{alerts}:alert:${alert.id}`, `${prefix}state:{alerts}:ids`, `${prefix}state:{screening}:r:${active.date}`, `${prefix}state:{screening}:index`]) {
+    for (const key of [`${prefix}state:{alerts}:a:${alert.id}`, `${prefix}state:{alerts}:live`, `${prefix}state:{alerts}:owners`, `${prefix}state:{screening}:r:${active.date}`, `${prefix}state:{screening}:index`]) {
       expect({ key, pttl: await client.pTTL(key) }).toEqual({ key, pttl: -1 });
     }
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(200);
     await sleep(1100);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).statusCode).toBe(404);
-    // Listing (every poll does) removes it from Redis.
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${alert.id}` })).json()).toMatchObject({ status: 'expired' });
+    // Listing (every poll does) takes it out of the live alerts; its record stays for the history retention.
     await app.get(AlertPricePoller).poll();
-    expect(await client.exists(`${prefix}state:{alerts}:alert:${alert.id}`)).toBe(0);
+    expect(await client.hExists(`${prefix}state:{alerts}:live`, alert.id)).toBeFalsy();
+    expect(await client.hGet(`${prefix}state:{alerts}:a:${alert.id}`, 'status')).toBe('expired');
   }, 60_000);
 
-  it('alerts of the old layout (under the cache prefix) are moved into the state namespace on the first read, once', async () => {
+  it('alerts of the old layouts (under the cache prefix; under the state prefix without owner or status) are moved into the current one on the first read, once', async () => {
     const prefix = `sl${Math.random().toString(36).slice(2, 8)}:`;
     const now = Date.now();
-    const legacy = (id: string, expiresAt: string | null): Alert => ({
+    const legacy = (id: string, expiresAt: string | null) => ({
       id, symbol: 'AAPL', condition: 'above', price: 1e6, percent: null, referencePrice: 100, createdAt: new Date(now - 60_000).toISOString(), expiresAt, webhookUrl: null,
     });
     const live = legacy('0b7c1e52-4a55-4e63-9f7e-2f1d1b7f6c11', null);
     const expired = legacy('1c8d2f63-5b66-4f74-8a8f-3a2e2c8a7d22', new Date(now - 1000).toISOString());
     for (const alert of [live, expired]) await client.set(`${prefix}{alerts}:alert:${alert.id}`, JSON.stringify(alert));
     await client.sAdd(`${prefix}{alerts}:ids`, [live.id, expired.id]);
+    // The state layout before owners and statuses: `{ expiresAtMs, alert }` under the state prefix.
+    const stateV1 = legacy('2d9e3a74-6c77-4a85-9b90-4b3f3d9b8e33', new Date(now + 600_000).toISOString());
+    await client.set(`${prefix}state:{alerts}:alert:${stateV1.id}`, JSON.stringify({ expiresAtMs: now + 600_000, alert: stateV1 }));
+    await client.sAdd(`${prefix}state:{alerts}:ids`, [stateV1.id]);
 
     const app = await appOn(redis, prefix);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${live.id}` })).json()).toEqual(live);
+    const moved = (await app.inject({ method: 'GET', url: `/api/v1/alerts/${live.id}` })).json<Alert>();
+    // Registered before callers had names: anonymous's; without expiry: the longest one.
+    expect(moved).toMatchObject({ ...live, owner: 'anonymous', status: 'active', expiresAt: expect.any(String) });
+    expect(Date.parse(moved.expiresAt) - now).toBeGreaterThan(29 * 86_400_000);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${stateV1.id}` })).json()).toMatchObject({ ...stateV1, owner: 'anonymous', status: 'active' });
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${expired.id}` })).statusCode).toBe(404);
-    expect(await keysOf(client, `${prefix}*`)).toEqual([`${prefix}state:{alerts}:alert:${live.id}`, `${prefix}state:{alerts}:ids`]);
+    expect(await keysOf(client, `${prefix}*`)).toEqual(
+      [`${prefix}state:{alerts}:a:${live.id}`, `${prefix}state:{alerts}:a:${stateV1.id}`, `${prefix}state:{alerts}:live`, `${prefix}state:{alerts}:owners`].sort(),
+    );
     // A pattern delete after the move leaves it alone like any other alert.
     await admin(app, 'DELETE', 'keys?pattern=*');
     expect((await app.inject({ method: 'GET', url: `/api/v1/alerts/${live.id}` })).statusCode).toBe(200);
@@ -260,14 +275,21 @@ describe('STATE_REDIS_URL: state on a Redis of its own', () => {
     const prefix = `ss${Math.random().toString(36).slice(2, 8)}:`;
     const app = await appOn(cacheRedis, prefix, { STATE_REDIS_URL: stateRedis.url });
     expect(app.get(StateConnection).backend).toBe('state-redis');
-    const alert = (await app.inject({ method: 'POST', url: '/api/v1/alerts', payload: { symbol: 'AAPL', condition: 'above', price: 1e6 } })).json<Alert>();
+    const alert = (await app.inject({ method: 'POST', url: '/api/v1/alerts', payload: { symbol: 'AAPL', condition: 'above', price: 1e6, ttlSeconds: 3600 } })).json<Alert>();
     expect(await app.get(SignalsSchedule).tick()).toBe(true);
     const date = (await app.inject({ method: 'GET', url: '/api/v1/signals/active' })).json<Screening>().date;
     await fillCache(app, cacheClient, prefix);
 
     const onState = await keysOf(stateClient, '*');
     expect(onState).toEqual(
-      [`${prefix}state:lease:signals`, `${prefix}state:{alerts}:alert:${alert.id}`, `${prefix}state:{alerts}:ids`, `${prefix}state:{screening}:index`, `${prefix}state:{screening}:r:${date}`].sort(),
+      [
+        `${prefix}state:lease:signals`,
+        `${prefix}state:{alerts}:a:${alert.id}`,
+        `${prefix}state:{alerts}:live`,
+        `${prefix}state:{alerts}:owners`,
+        `${prefix}state:{screening}:index`,
+        `${prefix}state:{screening}:r:${date}`,
+      ].sort(),
     );
     const onCache = await keysOf(cacheClient, '*');
     expect(onCache.length).toBeGreaterThan(0);

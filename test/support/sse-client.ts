@@ -20,9 +20,9 @@ export class SseClient {
   private request!: ClientRequest;
   private buffer = '';
 
-  private constructor(url: string, opened: (client: SseClient) => void, failed: (error: Error) => void) {
+  private constructor(url: string, opened: (client: SseClient) => void, failed: (error: Error) => void, headers: Record<string, string> = {}) {
     this.ended = new Promise((resolve) => {
-      this.request = get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+      this.request = get(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } }, (res) => {
         this.status = res.statusCode;
         this.headers = res.headers;
         res.setEncoding('utf8');
@@ -38,9 +38,9 @@ export class SseClient {
     });
   }
 
-  /** Resolves once the response headers arrived. */
-  static connect(url: string): Promise<SseClient> {
-    return new Promise((resolve, reject) => new SseClient(url, resolve, reject));
+  /** Resolves once the response headers arrived. `headers`: e.g. a credential, `Last-Event-ID`. */
+  static connect(url: string, headers?: Record<string, string>): Promise<SseClient> {
+    return new Promise((resolve, reject) => new SseClient(url, resolve, reject, headers));
   }
 
   /** Events of one type, their data parsed as JSON. */
