@@ -7,6 +7,7 @@ import { AdminModule } from './admin/admin.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth';
 import { CacheModule, HttpCacheInterceptor } from './cache';
+import { Clock, ClockModule } from './clock';
 import type { AllConfig } from './config/configuration';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
@@ -14,6 +15,7 @@ import { IndicatorsModule } from './indicators/indicators.module';
 import { InferenceModule } from './inference/inference.module';
 import { modelIdentityOf } from './inference/model-identity';
 import { loggerParams } from './logging/logger.params';
+import { MarketCalendar, MarketCalendarModule } from './market-calendar';
 import { MarketDataModule } from './market-data/market-data.module';
 import { sourceIdentityOf } from './market-data/source-identity';
 import { MetricsModule } from './metrics/metrics.module';
@@ -26,17 +28,23 @@ import { WarmupModule } from './warmup/warmup.module';
 /** Imports only. The validated config arrives from `createApp`, never read here from process.env. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AllConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
+  /** `clock`: the service's time (default the system's); tests and benchmarks pass a `ManualClock`. */
+  static forRoot(config: AllConfig, options: { logDestination?: DestinationStream; clock?: Clock } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
         LoggerModule.forRoot(loggerParams(config.app, options.logDestination)),
+        ClockModule.forRoot(options.clock),
+        MarketCalendarModule,
         CacheModule.forRootAsync({
           isGlobal: true,
-          inject: [ConfigService],
-          useFactory: (cfg: ConfigService<AllConfig, true>) => ({
+          inject: [ConfigService, Clock, MarketCalendar],
+          useFactory: (cfg: ConfigService<AllConfig, true>, clock: Clock, calendar: MarketCalendar) => ({
             ...cfg.get('cache', { infer: true }),
+            // One clock for every lifetime; entries follow the exchange calendar unless CACHE_TTL_RULES=fixed.
+            now: () => clock.now(),
+            lifetime: calendar.lifetime(),
             // Every key carries what its value is made of: the data source, and the model where a value embeds a prediction.
             generation: {
               source: sourceIdentityOf(cfg.get('marketData', { infer: true })),

@@ -16,6 +16,7 @@ import { logFastPathHits } from './logging/fast-path-access-log';
 import { echoRequestId, requestIdOf } from './logging/request-id';
 import { HttpMetrics } from './metrics/http-metrics';
 import { setupOpenApi } from './openapi/openapi';
+import type { Clock } from './clock';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const NEST_LEVEL: Record<string, LogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', info: 'log', debug: 'debug', trace: 'verbose' };
@@ -31,6 +32,8 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 export interface CreateAppOptions {
   /** Where JSON log lines go (default stdout); tests pass a stream to read them. */
   logDestination?: DestinationStream;
+  /** The service's time (default the system's): tests and benchmarks run a simulated week with a `ManualClock`. */
+  clock?: Clock;
 }
 
 /**
@@ -55,7 +58,7 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
   // Who is calling, before the fast path (which answers only callers holding the route's scopes).
   const identification = installCallerIdentification(fastify);
   const fastPathHook = installHttpCacheFastPath(fastify, identification.admitsFastPath);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { logDestination: options.logDestination, clock: options.clock }), adapter, {
     logger: logLevels(config.app.logLevel),
     bufferLogs: true,
     // Reject instead of process.exit(1): a provider that fails at boot (a bad MODEL_PATH artifact)

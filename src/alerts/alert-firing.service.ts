@@ -141,3 +141,13 @@ export class AlertFiring implements OnModuleInit, OnApplicationShutdown {
     }
   }
 }
+
+function groupBySymbol(alerts: readonly AlertDefinition[]): Map<string, AlertDefinition[]> {
+  const bySymbol = new Map<string, AlertDefinition[]>();
+  for (const alert of alerts) {
+    const list = bySymbol.get(alert.symbol);
+    if (list) list.push(alert);
+    else bySymbol.set(alert.symbol, [alert]);
+  }
+  return bySymbol;
+}

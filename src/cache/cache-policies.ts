@@ -38,7 +38,43 @@ export interface PolicySettings {
   graceMs: number;
   /** Tags every entry of this policy carries (none by default; a whole policy is dropped by pattern). */
   tags: readonly string[];
+  /** How the real lifetime follows the exchange calendar (`POLICY_RULES`); `ttlMs` is the session's. */
+  rule: LifetimeRule;
 }
+
+/**
+ * How an entry's lifetime is decided at write time when the cache is given a calendar
+ * (`CacheModuleOptions.lifetime`, `market-calendar/cache-lifetimes.ts`; `CACHE_TTL_RULES=fixed` turns it off):
+ *
+ * - `fixed`: the TTL, whatever the market does (reference data, state-like answers).
+ * - `quote`: the TTL during a session (cut at the close); while closed, until the next open plus a margin.
+ * - `dailyBar`: until the next close (never past the TTL in a session): a bar is final at the close.
+ * - `derived`: the TTL (or the value's own: `ctx.setTtl`, `ttlMs: fn`) during a session; while closed,
+ *   until the next open plus the margin. Always capped by the cached inputs it was computed from.
+ */
+export type LifetimeRule = 'fixed' | 'quote' | 'dailyBar' | 'derived';
+
+/** Which rule each policy follows (README, "Configuration"). */
+export const POLICY_RULES: Record<PolicyName, LifetimeRule> = {
+  price: 'quote',
+  history: 'dailyBar',
+  historyIntraday: 'quote',
+  info: 'fixed',
+  tickers: 'fixed',
+  indicators: 'derived',
+  score: 'derived',
+  prediction: 'derived',
+  portfolio: 'derived',
+  scan: 'derived',
+  signals: 'fixed',
+  screening: 'fixed',
+  notFound: 'fixed',
+  http: 'derived',
+  default: 'fixed',
+};
+
+/** The real lifetime of an entry written at `now` under `rule`, from the policy's (or value's) TTL. */
+export type LifetimeFn = (rule: LifetimeRule, ttlMs: number, now: number) => number;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -75,7 +111,7 @@ export function buildPolicies(
   const table = {} as Record<PolicyName, PolicySettings>;
   for (const name of POLICY_NAMES) {
     const ttlMs = ttlSeconds[name] * SECOND;
-    table[name] = { ttlMs, graceMs: Math.round((ttlMs * gracePercent) / 100), tags: [] };
+    table[name] = { ttlMs, graceMs: Math.round((ttlMs * gracePercent) / 100), tags: [], rule: POLICY_RULES[name] };
   }
   return table;
 }

@@ -1,6 +1,6 @@
 import type { CacheEvents } from './cache.events';
 import { policyOfKey } from './cache-keys';
-import type { PolicyName, PolicySettings } from './cache-policies';
+import type { LifetimeFn, PolicyName, PolicySettings } from './cache-policies';
 import type { CacheResult, Factory, WrapOptions, WriteOptions } from './cache.types';
 import type { DistributedLock } from './distributed-lock';
 import { keyTag, symbolTag, WIDE_TAG } from './dependency-tags';
@@ -41,13 +41,16 @@ export class CacheStack {
     readonly remote: RemoteTier | undefined,
     policies: Record<PolicyName, PolicySettings>,
     readonly events: CacheEvents,
-    private readonly now: () => number = Date.now,
+    /** The cache's clock (`CacheModuleOptions.now`, the service's `Clock`). */
+    readonly now: () => number = Date.now,
     lock?: DistributedLock,
     /** Puts the source generation into every key (`key-scope.ts`); every entry point applies it. */
     readonly keys: KeyScoper = UNSCOPED,
+    /** Lifetimes that follow the exchange calendar (`CacheModuleOptions.lifetime`); none: policy TTLs as given. */
+    lifetime?: LifetimeFn,
   ) {
     this.hotKeys = new HotKeys(10_000, 2_000, now);
-    this.io = new TierIO(local, remote, policies, events, now);
+    this.io = new TierIO(local, remote, policies, events, now, lifetime);
     this.runner = new FactoryRunner(this.io, events, now, this.invalidations, lock);
     // Another replica's invalidation reaches factories running here too (the bus drops L1 itself).
     events.on('invalidated', ({ remote: fromBus, tag, tags, pattern }) => {

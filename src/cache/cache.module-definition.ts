@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { CacheConfig } from '../config/cache.config';
+import type { LifetimeFn } from './cache-policies';
 import type { CacheGeneration } from './key-scope';
 
 /** Options of `CacheModule.forRoot(Async)`: the cache slice of config, plus a clock for tests. */
@@ -8,6 +9,8 @@ export interface CacheModuleOptions extends CacheConfig {
   now?: () => number;
   /** The data source and model every key is scoped to (`key-scope.ts`). @default none: keys as built */
   generation?: CacheGeneration;
+  /** Entry lifetimes by the exchange calendar, per policy rule (`market-calendar/cache-lifetimes.ts`). @default none: the TTLs as configured */
+  lifetime?: LifetimeFn;
 }
 
 export const {

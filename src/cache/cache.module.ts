@@ -33,7 +33,7 @@ import { LocalTier } from './tiers/local-tier';
       provide: CacheStack,
       inject: [LocalTier, RedisConnection, CACHE_MODULE_OPTIONS, CacheEvents],
       useFactory: (local: LocalTier, redis: RedisConnection, o: CacheModuleOptions, events: CacheEvents) =>
-        new CacheStack(local, redis.remote, o.policies, events, o.now, redis.lock, o.generation ? new KeyScope(o.generation) : undefined),
+        new CacheStack(local, redis.remote, o.policies, events, o.now, redis.lock, o.generation ? new KeyScope(o.generation) : undefined, o.lifetime),
     },
     { provide: CacheStats, inject: [CacheEvents], useFactory: (events: CacheEvents) => new CacheStats(events) },
     CacheService,

@@ -21,6 +21,11 @@ export class CacheService {
     @Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions,
   ) {}
 
+  /** The cache's clock (the service's `Clock`): what entry ages and remaining lifetimes are measured against. */
+  now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
   /**
    * The core call: L1, then L2, then `factory` (once per key per process, however many callers
    * wait). Past its TTL a value is served stale for the policy's grace while one background

@@ -35,4 +35,9 @@ export interface WriteOptions<T> {
 export interface WrapOptions<T> extends WriteOptions<T> {
   /** Skip the tiers and run the factory now (its result replaces the cached one). */
   forceRefresh?: boolean;
+  /**
+   * The entry renders cached values (an HTTP response): it lives exactly as long as the cached values
+   * its factory read, not the policy TTL; the TTL applies only when it read none.
+   */
+  inheritTtl?: boolean;
 }

@@ -119,9 +119,11 @@ export class FactoryRunner {
     // An input was invalidated while this ran: answer the caller who waited, never publish it.
     if (this.invalidations.invalidatedSince(since, [...tags, keyTag(key)])) return uncached('factory');
     // Never fresher than the cached inputs it was computed from.
-    const ttlMs = Math.min(this.io.ttlOf(policy, value, ttlOverride ?? options.ttlMs), inputs.staleAt - now);
+    const inherited = options.inheritTtl && ttlOverride === undefined && Number.isFinite(inputs.staleAt);
+    const ttlMs = inherited ? inputs.staleAt - now : Math.min(this.io.ttlOf(policy, value, ttlOverride ?? options.ttlMs), inputs.staleAt - now);
     if (ttlMs <= 0) return uncached('factory');
-    const write = this.io.store(policy, key, value, { ...options, ttlMs, tags: [...(options.tags ?? []), ...tags] });
+    // `ttlMs` is final (calendar rule applied by ttlOf, then capped by the inputs): stored as is.
+    const write = this.io.store(policy, key, value, { ...options, tags: [...(options.tags ?? []), ...tags] }, ttlMs);
     // Not awaited (unless a lease holder must publish before releasing): a slow or frozen Redis must
     // not delay the answer; the write is bounded and never throws.
     const remoteWrite = this.io.remote?.setMany([write]);

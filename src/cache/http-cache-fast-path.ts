@@ -72,7 +72,7 @@ export class HttpCacheFastPath {
     if (!entry) return false;
     const response = this.responseOf(entry);
     if (!response) return false;
-    setCachedResponseHeaders(reply, response, { source: 'l1', createdAt: entry.createdAt, staleAt: entry.staleAt });
+    setCachedResponseHeaders(reply, response, { source: 'l1', createdAt: entry.createdAt, staleAt: entry.staleAt }, this.stack.now());
     this.served.add(request);
     void reply.send(response.body);
     return true;

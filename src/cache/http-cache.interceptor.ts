@@ -45,11 +45,12 @@ export class HttpCacheInterceptor implements NestInterceptor {
       // A large answer (a whole universe) is cached once as the value behind it, not again per response.
       if (body.length > maxBytes) ctx.skipCache();
       return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-    });
+      // A response is its handler's cached values rendered: it lives as long as they do (Cache-Control says so).
+    }, { inheritTtl: true });
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     // This URL's key is known now: its next fresh L1 hits can be answered before Nest runs.
     if (ownKeys) this.fastPath.remember(request, key);
-    setCachedResponseHeaders(context.switchToHttp().getResponse<FastifyReply>(), result.value, result);
+    setCachedResponseHeaders(context.switchToHttp().getResponse<FastifyReply>(), result.value, result, this.cache.now());
     return of(result.value.body);
   }
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CorruptEntryError, decodeEntry, encodeEntry, EntryKeyMismatchError, entryState, type CacheEntry } from './cache-entry';
 import type { CacheEvents } from './cache.events';
 import { policyOfKey } from './cache-keys';
-import type { PolicyName, PolicySettings } from './cache-policies';
+import type { LifetimeFn, PolicyName, PolicySettings } from './cache-policies';
 import type { CacheResult, CacheSource, WriteOptions } from './cache.types';
 import type { LocalEntry, LocalTier } from './tiers/local-tier';
 import type { RemoteTier, RemoteWrite } from './tiers/remote-tier';
@@ -25,16 +25,23 @@ export class TierIO {
     private readonly policies: Record<PolicyName, PolicySettings>,
     private readonly events: CacheEvents,
     private readonly now: () => number,
+    /** The exchange calendar's say on lifetimes (`cache-policies.ts`, `LifetimeRule`); none: the TTL as given. */
+    private readonly lifetime?: LifetimeFn,
   ) {}
 
+  /** The entry's lifetime if written now: the TTL given (or the policy's), through the policy's calendar rule. */
   ttlOf<T>(policy: PolicyName, value: T, ttl: WriteOptions<T>['ttlMs']): number {
-    return typeof ttl === 'function' ? ttl(value) : (ttl ?? this.policies[policy].ttlMs);
+    const ttlMs = typeof ttl === 'function' ? ttl(value) : (ttl ?? this.policies[policy].ttlMs);
+    const rule = this.policies[policy].rule;
+    return this.lifetime && rule ? this.lifetime(rule, ttlMs, this.now()) : ttlMs;
   }
 
-  /** Encodes and writes L1; returns the L2 write for the caller to send. */
-  store<T>(policy: PolicyName, key: string, value: T, options: WriteOptions<T>): RemoteWrite & CacheEntry<T> {
+  /**
+   * Encodes and writes L1; returns the L2 write for the caller to send. `ttlMs`: a lifetime already
+   * decided by `ttlOf` (the factory runner caps it by the inputs), not passed through the rule again.
+   */
+  store<T>(policy: PolicyName, key: string, value: T, options: WriteOptions<T>, ttlMs = this.ttlOf(policy, value, options.ttlMs)): RemoteWrite & CacheEntry<T> {
     const table = this.policies[policy];
-    const ttlMs = this.ttlOf(policy, value, options.ttlMs);
     const graceMs = options.graceMs ?? table.graceMs;
     const createdAt = this.now();
     const entry: CacheEntry<T> = {

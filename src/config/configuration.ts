@@ -4,6 +4,7 @@ import { buildCacheConfig, type CacheConfig } from './cache.config';
 import { buildDiskCacheConfig, type DiskCacheConfig } from './disk-cache.config';
 import type { EnvSchema } from './env.schema';
 import { buildInferenceConfig, type InferenceConfig } from './inference.config';
+import { buildMarketCalendarConfig, type MarketCalendarConfig } from './market-calendar.config';
 import { buildMarketDataConfig, type MarketDataConfig } from './market-data.config';
 import { buildWarmupConfig, type WarmupConfig } from './warmup.config';
 import { buildAlertsConfig, type AlertsConfig } from './alerts.config';
@@ -21,9 +22,10 @@ export interface AllConfig {
   signals: SignalsConfig;
   alerts: AlertsConfig;
   state: StateConfig;
+  marketCalendar: MarketCalendarConfig;
   auth: AuthConfig;
 }
 
 export function buildAllConfig(env: EnvSchema): AllConfig {
-  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env), state: buildStateConfig(env), auth: buildAuthConfig(env) };
+  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env), state: buildStateConfig(env), marketCalendar: buildMarketCalendarConfig(env), auth: buildAuthConfig(env) };
 }

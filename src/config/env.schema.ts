@@ -93,6 +93,18 @@ export class EnvSchema {
   @SecondsVar() CACHE_DEFAULT_TTL?: number;
   /** Grace (stale-while-revalidate) as a fraction of TTL, in percent; 0 turns grace off everywhere. */
   @IntVar(0, 10_000) CACHE_GRACE_PERCENT?: number;
+  /** `calendar`: lifetimes follow the exchange calendar and, for scores and scan records, volatility; `fixed`: the TTLs only. */
+  @IsOptional() @IsIn(['calendar', 'fixed']) CACHE_TTL_RULES?: string;
+  /** A value cached while the market is closed stays fresh this many seconds past the next open. */
+  @IntVar(0, 3600) MARKET_OPEN_MARGIN_SECONDS?: number;
+  /** Session lifetime of scores and scan records of the most volatile names (seconds). */
+  @SecondsVar() CACHE_VOLATILITY_TTL_MIN?: number;
+  /** Session lifetime of scores and scan records of the calmest names (seconds). */
+  @SecondsVar() CACHE_VOLATILITY_TTL_MAX?: number;
+  /** Annualized realized volatility (%) from which a name gets the shortest lifetime. */
+  @IntVar(1, 1000) CACHE_VOLATILITY_HIGH_PERCENT?: number;
+  /** Annualized realized volatility (%) up to which a name gets the longest lifetime. */
+  @IntVar(0, 1000) CACHE_VOLATILITY_LOW_PERCENT?: number;
 
   // --- Market data ---
   @IsOptional() @IsIn(['synthetic', 'csv', 'polygon', 'yahoo']) MARKET_DATA_PROVIDER?: string;

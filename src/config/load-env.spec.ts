@@ -139,7 +139,7 @@ describe(buildAllConfig.name, () => {
     expect(sut.cache.l1).toEqual({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024, maxEntryBytes: 1024 * 1024 });
     expect(sut.cache.l2.timeoutMs).toBe(100);
     expect(sut.cache.breaker).toEqual({ errorPercent: 50, minRequests: 5, windowMs: 10_000, openMs: 5_000 });
-    expect(sut.cache.policies.price).toEqual({ ttlMs: 300_000, graceMs: 150_000, tags: [] });
+    expect(sut.cache.policies.price).toEqual({ ttlMs: 300_000, graceMs: 150_000, tags: [], rule: 'quote' });
     expect(sut.cache.policies.history.ttlMs).toBe(24 * 3_600_000);
     expect(sut.cache.policies.historyIntraday.ttlMs).toBe(3_600_000);
     expect(sut.cache.policies.http.ttlMs).toBe(60_000);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { CacheService } from '../cache';
+import { Clock } from '../clock';
 import type { AllConfig } from '../config/configuration';
 import type { MarketDataConfig } from '../config/market-data.config';
 import { MarketDataController } from './market-data.controller';
@@ -20,21 +21,24 @@ import { SyntheticMarketDataProvider } from './providers/synthetic.provider';
 import { createYahooFinanceClient } from './providers/yahoo.client';
 import { YahooMarketDataProvider } from './providers/yahoo.provider';
 
-async function createProvider(config: MarketDataConfig): Promise<MarketDataProvider> {
+async function createProvider(config: MarketDataConfig, clock: Clock): Promise<MarketDataProvider> {
   const { provider, upstream } = config;
+  // The service's clock: the synthetic market trades (and dates its bars) by it, so a simulated week is one.
+  const now = (): Date => clock.date();
   switch (provider) {
     case 'synthetic':
-      return new SyntheticMarketDataProvider(config.synthetic);
+      return new SyntheticMarketDataProvider({ ...config.synthetic, clock: now });
     case 'csv':
       if (!config.csv.path) throw new Error('MARKET_DATA_PROVIDER=csv needs MARKET_DATA_CSV_PATH (a CSV file or folder)');
       return new CsvMarketDataProvider({ path: config.csv.path });
     case 'polygon':
       if (!config.polygon.apiKey) throw new Error('MARKET_DATA_PROVIDER=polygon needs POLYGON_API_KEY');
-      return new PolygonMarketDataProvider({ ...upstream, apiKey: config.polygon.apiKey, baseUrl: config.polygon.baseUrl });
+      return new PolygonMarketDataProvider({ ...upstream, apiKey: config.polygon.apiKey, baseUrl: config.polygon.baseUrl, clock: now });
     case 'yahoo':
       return new YahooMarketDataProvider({
         client: await createYahooFinanceClient({ maxConcurrency: upstream.maxConcurrency }),
         timeoutMs: upstream.timeoutMs,
+        clock: now,
       });
     default: {
       const unreachable: never = provider;
@@ -55,10 +59,10 @@ async function createProvider(config: MarketDataConfig): Promise<MarketDataProvi
     {
       // One bound on upstream calls for the whole process; health and metrics read its `stats()`.
       provide: LimitedMarketDataProvider,
-      inject: [ConfigService],
-      useFactory: async (config: ConfigService<AllConfig, true>): Promise<LimitedMarketDataProvider> => {
+      inject: [ConfigService, Clock],
+      useFactory: async (config: ConfigService<AllConfig, true>, clock: Clock): Promise<LimitedMarketDataProvider> => {
         const marketData = config.get('marketData', { infer: true });
-        return new LimitedMarketDataProvider(await createProvider(marketData), marketData.upstream.maxConcurrency);
+        return new LimitedMarketDataProvider(await createProvider(marketData, clock), marketData.upstream.maxConcurrency);
       },
     },
     {

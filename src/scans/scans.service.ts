@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { CacheKeys, CacheService, hashOf, type CacheResult } from '../cache';
+import { Clock, SystemClock } from '../clock';
 import { SymbolNotFoundError } from '../common/errors';
 import { MarketDataService } from '../market-data/market-data.service';
 import type { SymbolInfo } from '../market-data/market-data.types';
@@ -26,11 +27,12 @@ export class ScansService {
     private readonly marketData: MarketDataService,
     private readonly evaluator: ScanSymbolEvaluator,
     private readonly upstream: LimitedMarketDataProvider,
+    @Optional() private readonly clock: Clock = new SystemClock(),
   ) {}
 
   /** The whole answer, cached 5 min under a hash of the normalized request. */
   async scan(request: ScanRequestDto, emit?: Emit): Promise<ScanResponse> {
-    const date = today();
+    const date = this.today();
     const key = CacheKeys.scan(hashOf(normalize(request)), date);
     const result = await this.cache.wrapWithMeta('scan', key, () => this.run(request, date, emit));
     const response = { ...result.value, servedFromCache: result.source !== 'factory' };
@@ -70,7 +72,7 @@ export class ScansService {
             let found: CacheResult<ScanItem> | undefined = cached[i];
             if (!found && (remembered.has(symbol) || budget?.exhausted)) return;
             try {
-              found ??= await this.cache.wrapWithMeta('scan', keys[i], () => this.evaluator.evaluate(symbol, request.horizon, info));
+              found ??= await this.cache.wrapWithMeta('scan', keys[i], (ctx) => this.evaluator.evaluate(symbol, request.horizon, info, ctx));
             } catch (error) {
               if (!(error instanceof SymbolNotFoundError)) return void failed.push(symbol);
               unknown.push(symbol);
@@ -106,6 +108,11 @@ export class ScansService {
     };
   }
 
+  /** The UTC day of the service's clock: part of every scan key. */
+  private today(): string {
+    return this.clock.date().toISOString().slice(0, 10);
+  }
+
   private async resolveUniverse(request: ScanRequestDto): Promise<{ symbol: string; info?: SymbolInfo }[]> {
     if (request.symbols) return [...new Set(request.symbols)].map((symbol) => ({ symbol }));
     const listed = await this.marketData.listSymbols(request.universe ?? 'all');
@@ -125,8 +132,4 @@ function normalize(request: ScanRequestDto): unknown {
   const { symbols, ...rest } = request;
   const fields = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
   return { ...fields, symbols: symbols ? [...new Set(symbols)].sort() : undefined };
-}
-
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
 }

@@ -13,7 +13,8 @@ afterEach(async () => {
  */
 export async function startApp(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
   const prefix = `e2e${Math.random().toString(36).slice(2, 8)}:`;
-  const { app } = await createApp({ NODE_ENV: 'test', REDIS_ENABLED: 'false', REDIS_PREFIX: prefix, LOG_LEVEL: 'error', ...env });
+  // Fixed TTLs: the tests run at any hour, and their figures are the policies'; calendar lifetimes are tested with a ManualClock.
+  const { app } = await createApp({ NODE_ENV: 'test', REDIS_ENABLED: 'false', REDIS_PREFIX: prefix, LOG_LEVEL: 'error', CACHE_TTL_RULES: 'fixed', ...env });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   open.push(app);

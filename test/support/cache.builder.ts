@@ -63,7 +63,7 @@ export class CacheBuilder {
   }
 
   withPolicy(name: PolicyName, ttlMs: number, graceMs = 0): this {
-    this.tweaks.push((o) => (o.policies[name] = { ttlMs, graceMs, tags: [] }));
+    this.tweaks.push((o) => (o.policies[name] = { ...o.policies[name], ttlMs, graceMs, tags: [] }));
     return this;
   }
 

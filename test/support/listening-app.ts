@@ -8,6 +8,8 @@ export const QUIET_APP_ENV = {
   LOG_LEVEL: 'warn',
   WARMUP_ON_BOOT: 'false',
   WARMUP_CRON: 'off',
+  // Fixed TTLs: the tests run at any hour (lifetimes by the exchange calendar are tested with a ManualClock).
+  CACHE_TTL_RULES: 'fixed',
   REFRESH_AHEAD_INTERVAL_MS: '0',
   DISK_CACHE_ENABLED: 'false',
 };

@@ -181,6 +181,19 @@ describe(CsvMarketDataProvider.name, () => {
       expect(warn.mock.calls[0][0]).toContain('constituents.csv');
     });
 
+    it('drops rows dated on weekends and exchange holidays, in one warning', async () => {
+      // 2024-01-01 New Year's Day, 2024-01-06 a Saturday, 2024-01-15 Martin Luther King Jr. Day.
+      write('HOL.csv', [HEADER, '2024-01-01,1,1,1,1,1', '2024-01-02,2,2,2,2,2', '2024-01-06,3,3,3,3,3', '2024-01-12,4,4,4,4,4', '2024-01-15,5,5,5,5,5']);
+      const sut = new CsvMarketDataProvider({ path: folder });
+
+      const bars = await sut.getHistory('HOL', { interval: '1d', period: 'max' });
+
+      expect(bars.map((b) => b.date)).toEqual(['2024-01-02', '2024-01-12']);
+      expect(await sut.getQuote('HOL')).toMatchObject({ price: 4, previousClose: 2, asOf: '2024-01-12T21:00:00.000Z' });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toContain('Dropped 3 CSV rows dated on weekends or exchange holidays');
+    });
+
     it('sorts unordered rows and keeps the later of a repeated date', async () => {
       write('ZZZ.csv', [HEADER, '2024-01-04,3,3,3,3,3', '2024-01-02,1,1,1,1,1', '2024-01-04,4,4,4,4,4', '2024-01-03,2,2,2,2,2']);
       const sut = new CsvMarketDataProvider({ path: folder });

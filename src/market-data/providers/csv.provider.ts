@@ -5,6 +5,7 @@ import type { Bar, HistoryQuery, Quote, SymbolInfo } from '../market-data.types'
 import { periodBars, windowBars } from './bar-windows';
 import { loadCsvBars, type CsvSeries } from './csv-bars.parser';
 import { MarketDataProvider } from './market-data.provider';
+import { isTradingDay } from '../../market-calendar/us-equity-calendar';
 import { newYorkCloseIso } from './new-york-time';
 import { loadSp500Constituents2018, SP500_2018_CONSTITUENTS_CSV, SP500_2018_RENAMES } from './sp500-2018.constituents';
 import { sectorSlug } from './synthetic-names';
@@ -130,6 +131,11 @@ export class CsvMarketDataProvider extends MarketDataProvider {
     const started = performance.now();
     const [bars, constituents] = await Promise.all([loadCsvBars(this.path), loadSp500Constituents2018(this.constituentsPath)]);
     if (bars.series.size === 0) throw new Error(`no bars found under ${this.path}`);
+    // The exchange calendar: a row dated on a weekend or an NYSE holiday is no session's bar.
+    const offCalendar = this.keepTradingDays(bars.series);
+    if (offCalendar.rows > 0) {
+      this.logger.warn(`Dropped ${offCalendar.rows} CSV rows dated on weekends or exchange holidays (e.g. ${offCalendar.example})`);
+    }
     if (bars.malformed > 0 || bars.duplicates > 0 || bars.skippedFiles.length > 0) {
       const skippedFiles = bars.skippedFiles.length > 0 ? `; ignored files without bar columns: ${bars.skippedFiles.join(', ')}` : '';
       this.logger.warn(
@@ -161,9 +167,39 @@ export class CsvMarketDataProvider extends MarketDataProvider {
       if (sector !== UNKNOWN) markets.set(sectorSlug(sector), all.filter((s) => s.sector === sector));
     }
     this.logger.log(
-      `Loaded ${bars.rows - bars.malformed - bars.duplicates} bars of ${bars.series.size} symbols from ${bars.files} files in ${Math.round(performance.now() - started)} ms`,
+      `Loaded ${bars.rows - bars.malformed - bars.duplicates - offCalendar.rows} bars of ${bars.series.size} symbols from ${bars.files} files in ${Math.round(performance.now() - started)} ms`,
     );
     return { series: bars.series, infos, markets };
+  }
+
+  /** Removes, in place, the bars not dated on a trading day; returns how many went. */
+  private keepTradingDays(all: Map<string, CsvSeries>): { rows: number; example?: string } {
+    const trading = new Map<number, boolean>();
+    const isTrading = (day: number): boolean => {
+      let known = trading.get(day);
+      if (known === undefined) trading.set(day, (known = isTradingDay(this.dateOf(day))));
+      return known;
+    };
+    let rows = 0;
+    let example: string | undefined;
+    for (const [symbol, series] of all) {
+      const keep: number[] = [];
+      for (let i = 0; i < series.days.length; i++) {
+        if (isTrading(series.days[i])) keep.push(i);
+        else example ??= `${symbol} ${this.dateOf(series.days[i])}`;
+      }
+      if (keep.length === series.days.length) continue;
+      rows += series.days.length - keep.length;
+      all.set(symbol, {
+        days: Int32Array.from(keep, (i) => series.days[i]),
+        open: Float64Array.from(keep, (i) => series.open[i]),
+        high: Float64Array.from(keep, (i) => series.high[i]),
+        low: Float64Array.from(keep, (i) => series.low[i]),
+        close: Float64Array.from(keep, (i) => series.close[i]),
+        volume: Float64Array.from(keep, (i) => series.volume[i]),
+      });
+    }
+    return { rows, example };
   }
 
   private dateOf(day: number): string {

@@ -1,15 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import { newYorkDate } from './new-york-time';
+import { isTradingDay, newYorkDateOf, previousTradingDay, sessionOf, type Session } from '../../market-calendar/us-equity-calendar';
 
 const MS_PER_DAY = 86_400_000;
 /** Full calendar years of history before the clock's year. */
 export const HISTORY_YEARS = 10;
 
 /**
- * The business days (Mon-Fri, no holiday calendar) a clock year's series is generated on: from the
- * first weekday of `year - HISTORY_YEARS` to the last weekday of `year`. Anchoring to the year,
- * rather than to the clock's day, keeps yesterday's bars unchanged as the clock moves forward
- * (they only re-anchor on 1 January); bars after the clock's day are generated but never served.
+ * The trading days (the exchange calendar: no weekends, no NYSE holidays) a clock year's series is
+ * generated on: from the first trading day of `year - HISTORY_YEARS` to the last one of `year`.
+ * Anchoring to the year, rather than to the clock's day, keeps yesterday's bars unchanged as the
+ * clock moves forward (they only re-anchor on 1 January); bars after the clock's day are generated
+ * but never served.
  */
 export interface TradingCalendar {
   year: number;
@@ -26,45 +27,57 @@ function dayOfWeek(day: number): number {
   return (((day + 4) % 7) + 7) % 7;
 }
 
-function isWeekday(day: number): boolean {
-  const dow = dayOfWeek(day);
-  return dow !== 0 && dow !== 6;
-}
-
 function utcDay(year: number, monthIndex: number, date: number): number {
   return Date.UTC(year, monthIndex, date) / MS_PER_DAY;
+}
+
+function isoOf(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
 export function calendarFor(year: number): TradingCalendar {
   const cached = calendars.get(year);
   if (cached) return cached;
-  let firstDay = utcDay(year - HISTORY_YEARS, 0, 1);
-  while (!isWeekday(firstDay)) firstDay++;
-  const lastDay = utcDay(year, 11, 31);
   const dates: string[] = [];
-  for (let day = firstDay; day <= lastDay; day++) {
-    if (isWeekday(day)) dates.push(new Date(day * MS_PER_DAY).toISOString().slice(0, 10));
+  const lastDay = utcDay(year, 11, 31);
+  for (let day = utcDay(year - HISTORY_YEARS, 0, 1); day <= lastDay; day++) {
+    const date = isoOf(day);
+    if (isTradingDay(date)) dates.push(date);
   }
-  const calendar = { year, dates, firstDay };
+  const calendar = { year, dates, firstDay: dayNumber(dates[0]) };
   calendars.set(year, calendar);
   return calendar;
 }
 
+/** Index of `date` in the calendar's (ascending) dates; the date must be a trading day of it. */
+function indexOf(calendar: TradingCalendar, date: string): number {
+  let low = 0;
+  let high = calendar.dates.length - 1;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (calendar.dates[mid] < date) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
- * Calendar of the clock's year plus the index of the last weekday on or before the clock's date in
- * New York (the exchange's day, as every other provider dates bars: at 01:00Z it is still the
- * previous evening there, and that day's bar is the last one).
+ * Where the clock stands on the exchange calendar (New York time, as every other provider dates bars):
+ * `lastIndex`, the last bar that is final (its session has closed: today's from 16:00, or 13:00 on an
+ * early close); `session`, the session in progress or closed today, with its bar's index (quotes walk
+ * from that bar's open to its close during it, and stay at the close afterwards).
  */
-export function tradingPosition(now: Date): { calendar: TradingCalendar; lastIndex: number } {
-  const today = newYorkDate(now.getTime());
+export function tradingPosition(now: Date): { calendar: TradingCalendar; lastIndex: number; session?: { index: number; open: number; close: number } } {
+  const epoch = now.getTime();
+  const today = newYorkDateOf(epoch);
   const calendar = calendarFor(Number(today.slice(0, 4)));
-  let day = dayNumber(today);
-  while (!isWeekday(day)) day--;
-  // Weekdays elapsed since the Monday of the first week, minus the days of that week before firstDay.
-  const firstMonday = calendar.firstDay - (dayOfWeek(calendar.firstDay) - 1);
-  const sinceMonday = day - firstMonday;
-  const lastIndex = Math.floor(sinceMonday / 7) * 5 + (sinceMonday % 7) - (calendar.firstDay - firstMonday);
-  return { calendar, lastIndex };
+  const todays: Session | undefined = sessionOf(today);
+  const started = todays !== undefined && epoch >= todays.open;
+  const lastFinal = todays !== undefined && epoch >= todays.close ? today : previousTradingDay(today);
+  // The last final bar may fall in the year before (2 January before the open): this calendar holds it too.
+  const lastIndex = indexOf(calendar, lastFinal);
+  if (!started) return { calendar, lastIndex };
+  return { calendar, lastIndex, session: { index: indexOf(calendar, today), open: todays.open, close: todays.close } };
 }
 
 /** UTC day number of a `YYYY-MM-DD` date. */

@@ -2,7 +2,7 @@ import { SymbolNotFoundError } from '../../common/errors';
 import type { Bar, HistoryPeriod } from '../market-data.types';
 import { SyntheticMarketDataProvider } from './synthetic.provider';
 
-// A Wednesday, mid-session in New York.
+// A Wednesday, mid-session in New York (10:30): the last final bar is Tuesday's.
 const NOW = new Date('2026-03-11T15:30:00Z');
 
 function createSut(options: { seed?: number; universeSize?: number; now?: () => Date } = {}): SyntheticMarketDataProvider {
@@ -71,7 +71,7 @@ describe(SyntheticMarketDataProvider.name, () => {
     expect(await sut.listSymbols('nasdaq-100')).toEqual([]);
   });
 
-  it('keeps every bar consistent: low <= open, close <= high, volume > 0, weekdays ascending', async () => {
+  it('keeps every bar consistent: low <= open, close <= high, volume > 0, trading days ascending', async () => {
     const sample = (await sut.listSymbols('all')).filter((_, i) => i % 80 === 0);
 
     for (const { symbol } of sample) {
@@ -84,10 +84,22 @@ describe(SyntheticMarketDataProvider.name, () => {
           (i > 0 && bars[i - 1].date >= b.date),
       );
       expect({ symbol, bad }).toEqual({ symbol, bad: [] });
-      expect(bars.at(-1)?.date).toBe('2026-03-11');
+      expect(bars.at(-1)?.date).toBe('2026-03-10');
     }
     const dates = (await sut.getHistory(sample[0].symbol, { interval: '1d', period: 'max' })).map((b) => b.date);
     expect(dates.filter((d) => [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay()))).toEqual([]);
+    // The exchange's holidays have no bars (the weekday-only calendar of before had these three).
+    expect(dates.filter((d) => ['2016-01-01', '2016-07-04', '2016-12-26', '2025-12-25', '2026-01-19'].includes(d))).toEqual([]);
+    expect(dates).toContain('2016-12-27');
+  });
+
+  it("adds the day's bar at the close, and none on a holiday", async () => {
+    const at = (iso: string) => createSut({ now: () => new Date(iso) }).getHistory('AAPL', { interval: '1d', period: '1mo' });
+
+    expect((await at('2026-03-11T19:59:00Z')).at(-1)?.date).toBe('2026-03-10'); // 15:59 New York
+    expect((await at('2026-03-11T20:00:00Z')).at(-1)?.date).toBe('2026-03-11'); // 16:00
+    expect((await at('2026-11-27T18:00:00Z')).at(-1)?.date).toBe('2026-11-27'); // 13:00, an early close
+    expect((await at('2026-12-25T18:00:00Z')).at(-1)?.date).toBe('2026-12-24'); // Christmas
   });
 
   it('ends on the Friday when the clock is on a weekend', async () => {
@@ -154,13 +166,45 @@ describe(SyntheticMarketDataProvider.name, () => {
     const later = await ticking.getQuote('AAPL');
     const bars = await sut.getHistory('AAPL', { interval: '1d', period: '1mo' });
 
-    expect({ ...sameMinute, asOf: first.asOf }).toEqual(first);
+    expect(sameMinute).toEqual(first);
     expect(later.price).not.toBe(first.price);
-    expect(first.previousClose).toBe(bars[bars.length - 2].close);
+    // Mid-session the last final bar is yesterday's: its close is the previous close.
+    expect(first.previousClose).toBe(bars[bars.length - 1].close);
     expect(first.change).toBeCloseTo(first.price - first.previousClose, 4);
     expect(first.changePercent).toBeCloseTo((first.change / first.previousClose) * 100, 2);
-    expect(first).toMatchObject({ asOf: '2026-03-11T15:30:10.000Z', currency: 'USD' });
+    expect(first).toMatchObject({ asOf: '2026-03-11T15:30:00.000Z', currency: 'USD' });
     expect(Math.abs(first.price / bars[bars.length - 1].close - 1)).toBeLessThan(0.1);
+  });
+
+  it('stands still outside the session, at the last close, dated at that close', async () => {
+    let now = new Date('2026-03-13T20:00:00Z'); // Friday 16:00 New York
+    const ticking = createSut({ now: () => now });
+    const atClose = await ticking.getQuote('AAPL');
+    now = new Date('2026-03-14T17:00:00Z'); // Saturday
+    const saturday = await ticking.getQuote('AAPL');
+    now = new Date('2026-03-16T13:29:00Z'); // Monday 09:29
+    const beforeOpen = await ticking.getQuote('AAPL');
+    now = new Date('2026-03-16T13:45:00Z'); // Monday 09:45
+    const monday = await ticking.getQuote('AAPL');
+    const bars = await ticking.getHistory('AAPL', { interval: '1d', period: '1mo' });
+    const friday = bars.find((b) => b.date === '2026-03-13')!;
+
+    expect(saturday).toEqual(atClose);
+    expect(beforeOpen).toEqual(atClose);
+    expect(atClose).toMatchObject({ price: friday.close, asOf: '2026-03-13T20:00:00.000Z', volume: friday.volume });
+    expect(monday.price).not.toBe(atClose.price);
+    expect(monday.previousClose).toBe(friday.close);
+  });
+
+  it("walks from the day's open to its close during the session", async () => {
+    const at = (iso: string) => createSut({ now: () => new Date(iso) }).getQuote('MSFT');
+    const bars = await createSut({ now: () => new Date('2026-03-11T21:00:00Z') }).getHistory('MSFT', { interval: '1d', period: '1mo' });
+    const today = bars.at(-1)!;
+
+    expect(today.date).toBe('2026-03-11');
+    expect((await at('2026-03-11T13:30:00Z')).price).toBe(today.open); // 09:30
+    expect((await at('2026-03-11T19:59:59Z')).price).not.toBe(today.close);
+    expect((await at('2026-03-11T20:00:00Z')).price).toBe(today.close); // 16:00
   });
 
   describe('realism', () => {

@@ -3,6 +3,7 @@ import { InvalidArgumentError, SymbolNotFoundError } from '../../common/errors';
 import type { Bar, HistoryQuery, Quote, SymbolInfo } from '../market-data.types';
 import { periodBars } from './bar-windows';
 import { MarketDataProvider } from './market-data.provider';
+import { sessionOf } from '../../market-calendar/us-equity-calendar';
 import { tradingPosition } from './synthetic-calendar';
 import { GICS_SECTORS, sectorSlug } from './synthetic-names';
 import { SeededRandom } from './synthetic-random';
@@ -17,8 +18,7 @@ export interface SyntheticProviderOptions {
   clock?: () => Date;
 }
 
-const MINUTES_PER_DAY = 1440;
-// A whole day of intraday walk moves the price by about 60% of a typical daily move.
+// A whole session of intraday walk moves the price by about 60% of a typical daily move (around the open-to-close path).
 const INTRADAY_SHARE_OF_DAILY_VOL = 0.6;
 // ~115 KB of typed arrays per symbol; generation is sub-millisecond, so a small memo is enough.
 const SERIES_MEMO_SIZE = 64;
@@ -50,28 +50,47 @@ export class SyntheticMarketDataProvider extends MarketDataProvider {
     }
   }
 
+  /**
+   * During a session the price walks from the day's open to its close (a Brownian bridge, seeded per
+   * symbol and day, replayed up to the clock's minute); outside it the quote stands still at the last
+   * close, dated at that close, as a real feed's does overnight, on weekends and on holidays.
+   */
   async getQuote(symbol: string): Promise<Quote> {
     const entry = this.resolve(symbol);
     const now = this.clock();
-    const { series, lastIndex } = this.seriesAt(entry, now);
-    const lastClose = series.close[lastIndex];
-    const previousClose = lastIndex > 0 ? series.close[lastIndex - 1] : series.open[lastIndex];
-    const minute = Math.floor(now.getTime() / 60_000);
-    const minuteOfDay = ((minute % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
-    // One walk per (symbol, UTC day), replayed up to the clock's minute: reproducible, yet it moves.
-    const rng = SeededRandom.of(this.seed, 'intraday', entry.info.symbol, String(minute - minuteOfDay));
-    let steps = 0;
-    for (let m = 0; m <= minuteOfDay; m++) steps += rng.normal();
-    const stepVol = (INTRADAY_SHARE_OF_DAILY_VOL * totalVolatility(entry)) / Math.sqrt(MINUTES_PER_DAY);
-    const price = roundPrice(lastClose * Math.exp(stepVol * steps));
+    const { series, lastIndex, session } = this.seriesAt(entry, now);
+    if (!session || session.index === lastIndex) {
+      // Closed (before the open, after the close, weekend, holiday): the last final bar.
+      const asOf = newYorkCloseOf(series.dates[lastIndex]);
+      return this.quoteOf(entry, series.close[lastIndex], series.close[lastIndex - 1] ?? series.open[lastIndex], series.volume[lastIndex], asOf);
+    }
+    const i = session.index;
+    const sessionMinutes = Math.round((session.close - session.open) / 60_000);
+    const minute = Math.min(sessionMinutes, Math.floor((now.getTime() - session.open) / 60_000));
+    const rng = SeededRandom.of(this.seed, 'intraday', entry.info.symbol, series.dates[i]);
+    let walk = 0;
+    let walkAtMinute = 0;
+    for (let m = 1; m <= sessionMinutes; m++) {
+      walk += rng.normal();
+      if (m === minute) walkAtMinute = walk;
+    }
+    const share = minute / sessionMinutes;
+    const stepVol = (INTRADAY_SHARE_OF_DAILY_VOL * totalVolatility(entry)) / Math.sqrt(sessionMinutes);
+    const open = series.open[i];
+    const logPrice = Math.log(open) + share * Math.log(series.close[i] / open) + stepVol * (walkAtMinute - share * walk);
+    const volume = Math.round(series.volume[i] * share);
+    return this.quoteOf(entry, roundPrice(Math.exp(logPrice)), series.close[i - 1] ?? open, volume, new Date(session.open + minute * 60_000).toISOString());
+  }
+
+  private quoteOf(entry: SyntheticSymbol, price: number, previousClose: number, volume: number, asOf: string): Quote {
     return {
       symbol: entry.info.symbol,
       price,
       previousClose,
       change: round(price - previousClose, 4),
       changePercent: round(((price - previousClose) / previousClose) * 100, 4),
-      volume: Math.round((series.volume[lastIndex] * (minuteOfDay + 1)) / MINUTES_PER_DAY),
-      asOf: now.toISOString(),
+      volume,
+      asOf,
       currency: 'USD',
     };
   }
@@ -110,15 +129,16 @@ export class SyntheticMarketDataProvider extends MarketDataProvider {
     return entry;
   }
 
-  private seriesAt(entry: SyntheticSymbol, now: Date): { series: DailySeries; lastIndex: number } {
-    const { calendar, lastIndex } = tradingPosition(now);
+  private seriesAt(entry: SyntheticSymbol, now: Date): { series: DailySeries } & ReturnType<typeof tradingPosition> {
+    const position = tradingPosition(now);
+    const { calendar } = position;
     const key = `${entry.info.symbol}|${calendar.year}`;
     let series = this.series.get(key);
     if (!series) {
       series = generateDailySeries(this.seed, entry, calendar);
       this.series.set(key, series);
     }
-    return { series, lastIndex };
+    return { series, ...position };
   }
 }
 
@@ -135,6 +155,11 @@ function toBars(series: DailySeries, from: number, to: number): Bar[] {
     };
   }
   return bars;
+}
+
+/** The close of a (trading) day as ISO: 16:00 New York, 13:00 on an early close. */
+function newYorkCloseOf(date: string): string {
+  return new Date(sessionOf(date)!.close).toISOString();
 }
 
 function round(value: number, decimals: number): number {
