@@ -29,13 +29,17 @@ export interface AuthConfig {
 
 export const CLIENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const SECRET = /^[^\s,]{16,256}$/;
-/** Names a credential cannot take: the caller of every request without one. */
-export const RESERVED_CLIENT_NAMES = new Set(['anonymous']);
+/**
+ * Names a credential cannot take: `anonymous` (every request without one) and `admin`
+ * (`ADMIN_API_KEY`'s: a caller's scopes are the union of its entries, so an `admin` entry with
+ * fewer scopes would still get every scope). An operator credential takes another name (`ops`).
+ */
+export const RESERVED_CLIENT_NAMES = new Set(['anonymous', 'admin']);
 
 /** Why a credential is unusable, or undefined; never repeats the secret. */
 export function credentialProblem(name: unknown, scopes: unknown, secret: unknown): string | undefined {
   if (typeof name !== 'string' || !CLIENT_NAME.test(name)) return `name must be 1-32 chars of [a-z0-9_-] starting with a letter`;
-  if (RESERVED_CLIENT_NAMES.has(name)) return `name "${name}" is reserved`;
+  if (RESERVED_CLIENT_NAMES.has(name)) return `name "${name}" is reserved (anonymous: callers without a credential; admin: ADMIN_API_KEY)`;
   if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => typeof s === 'string' && isScope(s)))
     return `client "${name}": scopes must be one or more of ${SCOPES.join(', ')}`;
   if (typeof secret !== 'string' || !SECRET.test(secret)) return `client "${name}": secret must be 16-256 characters, no spaces or commas`;
