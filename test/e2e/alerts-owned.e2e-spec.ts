@@ -377,6 +377,18 @@ describe('figures under the caps', () => {
     expect(connections).toBe(15);
     attempts.forEach((c) => c.close());
     await waitUntil(() => app.get(AlertStreamHub).size === 0, 5000);
+
+    // Callers with room to spare: the replica's cap (ALERTS_SSE_MAX_STREAMS, 200) holds.
+    const [wide] = await replicas(1, redis, { ALERTS_SSE_MAX_PER_CALLER: '1000' });
+    const fdsBefore = fds();
+    const many = await Promise.all(Array.from({ length: 500 }, (_, i) => SseClient.connect(`${wide.url}/api/v1/alerts/stream`, as((['alice', 'bob', 'ops'] as const)[i % 3]))));
+    clients.push(...many);
+    await Promise.all(many.filter((c) => c.status !== 200).map((c) => c.ended));
+    await sleep(200);
+    figures.streamsHeldAtTotalCap = many.filter((c) => c.status === 200).length;
+    figures.fdDeltaAtTotalCap = fds() - fdsBefore;
+    expect(figures.streamsHeldAtTotalCap).toBe(200);
+    expect(wide.app.get(AlertStreamHub).size).toBe(200);
   }, 60_000);
 
   it('one poll tick with 5,000 alerts (10 callers at the 500 cap): Redis commands and upstream calls', async () => {
