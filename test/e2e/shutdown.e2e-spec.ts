@@ -95,6 +95,8 @@ describe('SIGTERM on the real process', () => {
       // The cross-replica bus and the boot warmup are not under test here.
       CACHE_BUS_ENABLED: 'false',
       WARMUP_ON_BOOT: 'false',
+      // The scan under test is anonymous: production lets anonymous callers only read by default (docs/SECURITY.md).
+      AUTH_ANONYMOUS_SCOPES: 'read,compute',
       SHUTDOWN_DELAY_MS: String(DELAY_MS),
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
     });
