@@ -23,9 +23,10 @@ return 1`;
 // END (KEYS: record, live, owners, ended, events; ARGV: id, status, now ms, notification JSON,
 // firedAt, firedPrice, events max) → {1 | 0 | -1, event id?}. Only an `active` record moves, so of
 // every replica firing, deleting or expiring one alert at once exactly one gets 1. An alert past its
-// expiry becomes `expired` whoever asked (0 unless the sweep asked). -1: no record (quarantine it).
+// expiry becomes `expired` whoever asked (0 unless the sweep asked). -1: no record, or not a hash (quarantine it).
 // A fired alert's notification is appended to the bounded stream in the same step.
-const END = `local status = redis.call('hget', KEYS[1], 'status')
+const END = `if redis.call('type', KEYS[1]).ok ~= 'hash' then return {-1} end
+local status = redis.call('hget', KEYS[1], 'status')
 if not status then return {-1} end
 if status ~= 'active' then return {0} end
 local next = ARGV[2]
@@ -208,8 +209,8 @@ export class RedisAlertStore extends AlertStore {
     )) as unknown[];
     const won = Number(reply[0]);
     if (won === -1) {
-      // A live entry without its record: it can never end normally, so it is set aside.
-      await this.quarantine(id, 'no record for a listed alert');
+      // A live entry without a usable record: it can never end normally, so it is set aside.
+      await this.quarantine(id, 'no usable record for a listed alert');
       return { won: false };
     }
     if (won !== 1) return { won: false };

@@ -228,6 +228,10 @@ describe('alerts on Redis: a record that does not parse', () => {
       const record = '1c8d2f63-5b66-4f74-8a8f-3a2e2c8a7d22';
       await client.hSet(`${prefix}live`, listed, '{"id": "0b7c1e52-4a55-4e63-9f7e-2f1d1b7f6c11", "symbol": ');
       await client.hSet(`${prefix}a:${record}`, { def: 'not json', owner: 'alice', status: 'active', expiresAt: String(Date.now() + 60_000) });
+      // A listed alert (same symbol, crossed too) whose record is not even a hash.
+      const wrongType = { ...good, id: '2d9e3a74-6c77-4a85-9b90-4b3f3d9b8e33' };
+      await client.hSet(`${prefix}live`, wrongType.id, JSON.stringify(wrongType));
+      await client.set(`${prefix}a:${wrongType.id}`, 'garbage');
 
       // The poll lists without failing (the bad entry is set aside) and polls the good alert's symbol.
       await pastCreation(good);
@@ -235,18 +239,18 @@ describe('alerts on Redis: a record that does not parse', () => {
       await quoteAt(app, 'AAPL', price * 2);
       expect((await read(app, 'alice', good.id)).json()).toMatchObject({ status: 'fired' });
 
-      for (const id of [listed, record]) {
+      for (const id of [listed, record, wrongType.id]) {
         const response = await read(app, 'alice', id);
         expect(response.statusCode).toBe(410);
         expect(response.json()).toMatchObject({ error: 'ALERT_QUARANTINED' });
       }
-      expect(Object.keys(await client.hGetAll(`${prefix}quarantine`)).sort()).toEqual([listed, record].sort());
+      expect(Object.keys(await client.hGetAll(`${prefix}quarantine`)).sort()).toEqual([listed, record, wrongType.id].sort());
       expect(await client.hExists(`${prefix}live`, listed)).toBeFalsy();
       expect(await client.exists(`${prefix}a:${record}`)).toBe(0);
       // Once each, however often it is read again.
       await read(app, 'alice', record);
       await app.get(AlertPricePoller).poll();
-      expect(await metric(app, 'mc_alerts_quarantined_total')).toBe(2);
+      expect(await metric(app, 'mc_alerts_quarantined_total')).toBe(3);
     } finally {
       await client.close();
     }
