@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/bootstrap';
 import { HttpCacheFastPath, HttpCacheInterceptor } from '../../src/cache';
+import { SyntheticMarketDataProvider } from '../../src/market-data/providers/synthetic.provider';
 import { startApp } from '../support/app.builder';
 import { parsePrometheus } from '../support/prometheus-text';
 
@@ -239,9 +240,13 @@ describe('the caller on log lines and metrics', () => {
       await app.inject({ method: 'GET', url: PRICE, headers: { ...bearer(READER), 'x-request-id': 'caller-miss' } });
       await app.inject({ method: 'GET', url: PRICE, headers: { ...bearer(READER), 'x-request-id': 'caller-hit' } });
       await app.inject({ method: 'GET', url: PRICE, headers: { 'x-request-id': 'caller-anon' } });
+      // A line logged while the request runs (the filter's error line of a 500) names the caller too.
+      jest.spyOn(SyntheticMarketDataProvider.prototype, 'getQuote').mockRejectedValueOnce(new TypeError('boom'));
+      expect((await app.inject({ method: 'GET', url: '/api/v1/market/prices/MSFT', headers: { ...bearer(READER), 'x-request-id': 'caller-500' } })).statusCode).toBe(500);
       await new Promise((resolve) => setTimeout(resolve, 50));
 
-      const entries = lines.map((line) => JSON.parse(line) as { req?: { id?: string }; caller?: string; cache?: string });
+      const entries = lines.map((line) => JSON.parse(line) as { req?: { id?: string }; reqId?: string; level: number; caller?: string; cache?: string });
+      expect(entries.find((e) => e.reqId === 'caller-500' && e.level >= 50)).toMatchObject({ caller: 'reader' });
       const byId = (id: string) => entries.find((e) => e.req?.id === id);
       expect(byId('caller-miss')).toMatchObject({ caller: 'reader' });
       expect(byId('caller-hit')).toMatchObject({ caller: 'reader', cache: 'HIT-L1' });
@@ -250,7 +255,7 @@ describe('the caller on log lines and metrics', () => {
 
       const samples = parsePrometheus((await app.inject({ method: 'GET', url: '/metrics' })).body).filter((s) => s.name === 'mc_http_request_duration_seconds_count');
       const count = (caller: string) => samples.filter((s) => s.labels.caller === caller && s.labels.route === '/api/v1/market/prices/:symbol').reduce((n, s) => n + s.value, 0);
-      expect(count('reader')).toBe(2);
+      expect(count('reader')).toBe(3);
       expect(count('anonymous')).toBe(1);
       expect(new Set(samples.map((s) => s.labels.caller))).toEqual(new Set(['reader', 'anonymous']));
     } finally {
