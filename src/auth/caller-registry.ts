@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthConfig, ClientCredential } from '../config/auth.config';
@@ -10,7 +10,10 @@ import { readCredentialsFile } from './credentials-file';
 import { presentedSecret } from './presented-secret';
 import { expandScopes, type Scope } from './scopes';
 
-const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+// One-shot `hash` (Node ≥ 20.12): about a third cheaper than a createHash object per request.
+const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
+/** Map key of a digest (latin1: one char per byte, the cheapest string form). */
+const keyOf = (digest: Buffer): string => digest.toString('latin1');
 /** Compared against when a digest matches nothing, so a miss costs the same comparison as a hit. */
 const NO_MATCH = Buffer.alloc(32);
 /** The anonymous scopes when nothing says otherwise and the service is not locked down (see AuthConfig). */
@@ -66,7 +69,7 @@ export class CallerRegistry implements OnModuleDestroy {
     const secret = presentedSecret(headers);
     if (secret === undefined) return this.anonymous;
     const digest = sha256(secret);
-    const known = this.known.get(digest.toString('base64'));
+    const known = this.known.get(keyOf(digest));
     const same = timingSafeEqual(digest, known?.digest ?? NO_MATCH);
     if (known && same) return known.caller;
     return { name: ANONYMOUS, scopes: new Set(), authenticated: false, rejected: true };
@@ -146,7 +149,7 @@ export class CallerRegistry implements OnModuleDestroy {
     for (const { name, secret } of all) {
       const digest = sha256(secret);
       const caller: Caller = { name, scopes: expandScopes(scopesByName.get(name) ?? []), authenticated: true, rejected: false, fingerprint: digest.toString('hex').slice(0, 8) };
-      known.set(digest.toString('base64'), { digest, caller });
+      known.set(keyOf(digest), { digest, caller });
     }
     const lockedDown = this.nodeEnv === 'production' || clients.length > 0;
     const anonymousScopes = this.config.anonymousScopes ?? (lockedDown ? ['read'] : OPEN_ANONYMOUS);
