@@ -9,10 +9,12 @@ import { CallerRegistry, installCallerIdentification, RouteScopes } from './auth
 import { HttpCacheFastPath, installHttpCacheFastPath } from './cache';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { rejectMisshapenBodies } from './common/body-shape';
+import { acceptJsonBodiesOnly } from './common/json-only';
 import { sendFrameworkError } from './common/framework-errors';
 import { buildAllConfig, type AllConfig } from './config/configuration';
 import { validateEnv, type EnvSource } from './config/load-env';
 import { logFastPathHits } from './logging/fast-path-access-log';
+import { recogniseSecretsWith } from './logging/url-redaction';
 import { echoRequestId, requestIdOf } from './logging/request-id';
 import { HttpMetrics } from './metrics/http-metrics';
 import { setupOpenApi } from './openapi/openapi';
@@ -43,8 +45,18 @@ export interface CreateAppOptions {
  */
 export async function createApp(env: EnvSource, options: CreateAppOptions = {}): Promise<{ app: NestFastifyApplication; config: AllConfig }> {
   const config = buildAllConfig(validateEnv(env));
+  const { http } = config;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Bounds on how long a client may hold a connection (docs/SECURITY.md, "HTTP hardening"):
+    // Fastify's default requestTimeout is 0, so a body sent at 1 byte/s was held for ever.
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.connectionTimeoutMs,
+    // Node checks the request and headers deadlines every connectionsCheckingInterval (30 s by
+    // default, so a 10 s bound cut after up to 40 s): once a second is cheap and keeps them close.
+    http: { headersTimeout: http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    trustProxy: http.trustProxy,
     routerOptions: { maxParamLength: 200 },
     // Not `requestIdHeader`: Fastify would take the header verbatim; requestIdOf vets it first.
     requestIdHeader: false,
@@ -67,8 +79,11 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
   });
   app.useLogger(app.get(PinoNestLogger));
   // Hooks before init, so they wrap every route the app registers (and the 404 handler).
+  acceptJsonBodiesOnly(fastify);
   rejectMisshapenBodies(fastify);
   identification.bind(app.get(CallerRegistry), app.get(RouteScopes));
+  const callers = app.get(CallerRegistry);
+  recogniseSecretsWith((value) => callers.identify({ 'x-api-key': value }).authenticated);
   fastPathHook.bind(app.get(HttpCacheFastPath));
   logFastPathHits(fastify, app.get(HttpCacheFastPath), config.app, options.logDestination);
   app.get(HttpMetrics).attach(fastify);

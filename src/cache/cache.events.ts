@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { BreakerState } from './circuit-breaker';
+import type { RedisRefusal } from './redis-faults';
 import type { RedisResetReason } from './redis-topology';
 
 export type Tier = 'l1' | 'l2';
@@ -20,6 +21,8 @@ export interface CacheEventMap {
   entryMismatch: { tier: Tier };
   /** A desynchronised Redis client was destroyed and replaced. */
   redisReset: { reason: RedisResetReason };
+  /** Redis refused a command (OOM, READONLY, MISCONF, NOPERM on a write; AUTH on any): it answers, but not as asked. */
+  redisRefused: { operation: string; reason: RedisRefusal };
   written: { keys: readonly string[] };
   deleted: { keys: readonly string[] };
   /** `remote`: announced by another replica over the bus (already deleted in L2; L1 dropped here). */

@@ -7,6 +7,7 @@ import { InvalidationBus, type BusState } from './invalidation-bus';
 import { createRedisTopology } from './redis-client.factory';
 import type { RedisResetReason, RedisTopology } from './redis-topology';
 import { ClientResetError } from './topologies/reply-checks';
+import { RedisFaults, redisRefusalOf, WRITE_REFUSALS, type RedisRefusal } from './redis-faults';
 import { LocalTier } from './tiers/local-tier';
 import { RemoteTier } from './tiers/remote-tier';
 
@@ -36,19 +37,24 @@ export class RedisConnection implements OnModuleInit, OnModuleDestroy {
   readonly lock?: DistributedLock;
   private readonly guard?: L2Guard;
   private readonly clientResets: ClientResets = { count: 0, last: null };
+  /** Writes refused (OOM, READONLY, …) and authentication refused: see `redis-faults.ts`. */
+  readonly redisFaults = new RedisFaults();
   private resetsLoggedAt = Number.NEGATIVE_INFINITY;
   private resetsUnlogged = 0;
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions, events: CacheEvents, local: LocalTier) {
     if (!options.redisEnabled) return;
     this.client = createRedisTopology(options.redis);
-    this.guard = new L2Guard({ timeoutMs: options.l2.timeoutMs, ...options.breaker, ignoreError: (error) => error instanceof ClientResetError });
+    // A refused write (OOM, READONLY, …) is Redis answering: reads go on, so the breaker does not count it.
+    const refusedWrite = (error: unknown) => WRITE_REFUSALS.has(redisRefusalOf(error) as RedisRefusal);
+    this.guard = new L2Guard({ timeoutMs: options.l2.timeoutMs, ...options.breaker, ignoreError: (error) => error instanceof ClientResetError || refusedWrite(error) });
     this.guard.onStateChange((state) => {
       events.emit('breaker', { state });
       this.logger.log(`L2 circuit ${state}`);
     });
     this.watchResets(this.client, this.guard, events);
-    this.remote = new RemoteTier(this.client, this.guard, options.prefix, events);
+    this.watchAuth(this.client, events);
+    this.remote = new RemoteTier(this.client, this.guard, options.prefix, events, this.redisFaults);
     if (options.bus.enabled) {
       this.bus = new InvalidationBus(this.client.createSubscriber(), this.remote, local, events, options.prefix, options.bus.downTtlMs);
     }
@@ -98,6 +104,19 @@ export class RedisConnection implements OnModuleInit, OnModuleDestroy {
       if (awaitingReady) guard.forgive();
       awaitingReady = false;
     });
+  }
+
+  /**
+   * A wrong password fails the connection's handshake (`WRONGPASS`), then node-redis retries and
+   * mostly reports "Socket closed unexpectedly": the refusal is kept until a connection is ready.
+   */
+  private watchAuth(client: RedisTopology, events: CacheEvents): void {
+    client.on('error', (error) => {
+      if (redisRefusalOf(error) !== 'AUTH') return;
+      this.redisFaults.refused('AUTH', error.message);
+      events.emit('redisRefused', { operation: 'connect', reason: 'AUTH' });
+    });
+    client.on('ready', () => this.redisFaults.authSucceeded());
   }
 
   private logReset(reason: RedisResetReason): void {

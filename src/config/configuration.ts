@@ -3,6 +3,7 @@ import { buildAuthConfig, type AuthConfig } from './auth.config';
 import { buildCacheConfig, type CacheConfig } from './cache.config';
 import { buildDiskCacheConfig, type DiskCacheConfig } from './disk-cache.config';
 import type { EnvSchema } from './env.schema';
+import { buildHttpConfig, type HttpConfig } from './http.config';
 import { buildInferenceConfig, type InferenceConfig } from './inference.config';
 import { buildMarketCalendarConfig, type MarketCalendarConfig } from './market-calendar.config';
 import { buildMarketDataConfig, type MarketDataConfig } from './market-data.config';
@@ -24,8 +25,9 @@ export interface AllConfig {
   state: StateConfig;
   marketCalendar: MarketCalendarConfig;
   auth: AuthConfig;
+  http: HttpConfig;
 }
 
 export function buildAllConfig(env: EnvSchema): AllConfig {
-  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env), state: buildStateConfig(env), marketCalendar: buildMarketCalendarConfig(env), auth: buildAuthConfig(env) };
+  return { app: buildAppConfig(env), cache: buildCacheConfig(env), marketData: buildMarketDataConfig(env), inference: buildInferenceConfig(env), warmup: buildWarmupConfig(env), diskCache: buildDiskCacheConfig(env), signals: buildSignalsConfig(env), alerts: buildAlertsConfig(env), state: buildStateConfig(env), marketCalendar: buildMarketCalendarConfig(env), auth: buildAuthConfig(env), http: buildHttpConfig(env) };
 }

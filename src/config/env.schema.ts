@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { parseAnonymousScopes, parseClientCredentials } from './auth.config';
+import { parseTrustProxy } from './http.config';
 import { BoolVar, IntVar, ParsedVar, SecondsVar } from './env.decorators';
 import { CronVar, ListVar, TimeZoneVar } from './list-env.decorators';
 import { HostPortListVar } from './redis-env.decorators';
@@ -204,4 +205,16 @@ export class EnvSchema {
   @IntVar(0, 1_000_000) CALLER_COMPUTE_PER_MINUTE?: number;
   /** Failed admin authentications per minute per client IP (apart from ADMIN_RATE_LIMIT_PER_MINUTE). */
   @IntVar(1, 100_000) ADMIN_FAILED_AUTH_PER_MINUTE?: number;
+
+  // --- HTTP server (src/config/http.config.ts, docs/SECURITY.md "HTTP hardening") ---
+  /** The whole request (headers and body) must arrive within this, ms; 0 = no bound. */
+  @IntVar(0, 3_600_000) HTTP_REQUEST_TIMEOUT_MS?: number;
+  /** The request headers must arrive within this, ms (at most HTTP_REQUEST_TIMEOUT_MS). */
+  @IntVar(1000, 3_600_000) HTTP_HEADERS_TIMEOUT_MS?: number;
+  /** An idle keep-alive connection is closed after this, ms. */
+  @IntVar(1000, 3_600_000) HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+  /** A socket without traffic either way is closed after this, ms; 0 = off. */
+  @IntVar(0, 3_600_000) HTTP_CONNECTION_TIMEOUT_MS?: number;
+  /** Proxies whose X-Forwarded-* headers are believed: false, a hop count, or addresses/CIDRs. */
+  @ParsedVar(parseTrustProxy) TRUST_PROXY?: string;
 }

@@ -1,4 +1,4 @@
-import { cookieValue, issueSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie, verifySession } from './dashboard-session';
+import { cookieValue, issueSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie, sessionOf, verifySession } from './dashboard-session';
 
 const KEY = 'dashboard-key-0123456789';
 const NOW = 1_750_000_000_000;
@@ -13,13 +13,16 @@ describe('dashboard session tokens', () => {
     expect(verifySession(KEY, token, expiresAt)).toBe(false);
   });
 
-  it('refuses a token of another key, a tampered expiry or mac, and garbage', () => {
-    const { token } = issueSession(KEY, NOW);
-    const [version, expiresAt, mac] = token.split('.');
+  it('refuses a token of another key, a tampered expiry, id or mac, and garbage', () => {
+    const { token, id } = issueSession(KEY, NOW);
+    const [version, expiresAt, tokenId, mac] = token.split('.');
+    expect(tokenId).toBe(id);
+    expect(sessionOf(KEY, token, NOW)).toEqual({ id, expiresAt: Number(expiresAt) });
     expect(verifySession(`${KEY}x`, token, NOW)).toBe(false);
-    expect(verifySession(KEY, `${version}.${Number(expiresAt) + 1000}.${mac}`, NOW)).toBe(false);
-    expect(verifySession(KEY, `${version}.${expiresAt}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`, NOW)).toBe(false);
-    for (const bad of ['', 'v1', `v2.${expiresAt}.${mac}`, `${token}.x`, KEY]) expect(verifySession(KEY, bad, NOW)).toBe(false);
+    expect(verifySession(KEY, `${version}.${Number(expiresAt) + 1000}.${tokenId}.${mac}`, NOW)).toBe(false);
+    expect(verifySession(KEY, `${version}.${expiresAt}.${issueSession(KEY, NOW).id}.${mac}`, NOW)).toBe(false);
+    expect(verifySession(KEY, `${version}.${expiresAt}.${tokenId}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`, NOW)).toBe(false);
+    for (const bad of ['', 'v2', `v1.${expiresAt}.${mac}`, `v2.${expiresAt}.${mac}`, `${token}.x`, KEY]) expect(verifySession(KEY, bad, NOW)).toBe(false);
   });
 
   it('refuses a token claiming a lifetime longer than a session can have', () => {

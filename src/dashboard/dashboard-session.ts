@@ -1,31 +1,48 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Name of the dashboard's session cookie. */
 export const SESSION_COOKIE = 'mc_dashboard';
 /** How long a dashboard session lasts before the key must be given again. */
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 // Domain separation: a session token is a MAC of the admin key over this label, so it is never the
 // key itself, cannot be turned back into it, and only ever opens the dashboard's read-only routes.
 const LABEL = 'mc-dashboard-session';
 
-const mac = (key: string, expiresAt: number): Buffer => createHmac('sha256', key).update(`${LABEL}:${expiresAt}`).digest();
+const mac = (key: string, expiresAt: number, id: string): Buffer => createHmac('sha256', key).update(`${LABEL}:${expiresAt}:${id}`).digest();
 
-/** A session token `v1.<expiresAt>.<mac>` for the admin key, valid until `now + SESSION_TTL_MS`. */
-export function issueSession(key: string, now: number): { token: string; expiresAt: number } {
-  const expiresAt = now + SESSION_TTL_MS;
-  return { token: `${VERSION}.${expiresAt}.${mac(key, expiresAt).toString('base64url')}`, expiresAt };
+/** A verified session: its id (what logout revokes) and when it ends on its own. */
+export interface DashboardSession {
+  id: string;
+  expiresAt: number;
 }
 
-/** True when the token was issued for this key and has not expired; compared in constant time. */
-export function verifySession(key: string, token: string, now: number): boolean {
-  const match = /^v1\.(\d{13,15})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return false;
+/**
+ * A session token `v2.<expiresAt>.<id>.<mac>` for the admin key, valid until `now + SESSION_TTL_MS`
+ * unless its `id` (16 random bytes) is revoked first (logout: `DashboardSessions`). v1 tokens
+ * (no id, so not revocable) are no longer accepted: their holders sign in again.
+ */
+export function issueSession(key: string, now: number): { token: string; expiresAt: number; id: string } {
+  const expiresAt = now + SESSION_TTL_MS;
+  const id = randomBytes(16).toString('base64url');
+  return { token: `${VERSION}.${expiresAt}.${id}.${mac(key, expiresAt, id).toString('base64url')}`, expiresAt, id };
+}
+
+/** The session when the token was issued for this key and has not expired (revocation not checked); compared in constant time. */
+export function sessionOf(key: string, token: string, now: number): DashboardSession | undefined {
+  const match = /^v2\.(\d{13,15})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return undefined;
   const expiresAt = Number(match[1]);
-  if (!(expiresAt > now) || expiresAt > now + SESSION_TTL_MS) return false;
-  const presented = Buffer.from(match[2], 'base64url');
-  return presented.length === 32 && timingSafeEqual(presented, mac(key, expiresAt));
+  if (!(expiresAt > now) || expiresAt > now + SESSION_TTL_MS) return undefined;
+  const presented = Buffer.from(match[3], 'base64url');
+  if (presented.length !== 32 || !timingSafeEqual(presented, mac(key, expiresAt, match[2]))) return undefined;
+  return { id: match[2], expiresAt };
+}
+
+/** True when the token was issued for this key and has not expired (revocation not checked). */
+export function verifySession(key: string, token: string, now: number): boolean {
+  return sessionOf(key, token, now) !== undefined;
 }
 
 /** The value of one cookie from a Cookie header (the first one of that name). */

@@ -8,7 +8,8 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/configuration';
 import { DASHBOARD_API_PATH } from './dashboard.constants';
 import { DashboardRoute } from './dashboard-route.decorator';
-import { issueSession, sessionCookie } from './dashboard-session';
+import { cookieValue, issueSession, SESSION_COOKIE, sessionCookie, sessionOf } from './dashboard-session';
+import { DashboardSessions } from './dashboard-sessions';
 import { DashboardDataDto, DashboardSessionDto } from './dashboard.dto';
 import { DashboardService, type DashboardData } from './dashboard.service';
 
@@ -18,6 +19,7 @@ export class DashboardController {
   constructor(
     private readonly dashboard: DashboardService,
     private readonly config: ConfigService<AllConfig, true>,
+    private readonly sessions: DashboardSessions,
   ) {}
 
   @Get('data')
@@ -46,9 +48,27 @@ export class DashboardController {
   @PublicRoute()
   @NoCache()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'End the dashboard session (clears its cookie)' })
-  @ApiNoContentResponse({ description: 'Cookie cleared' })
-  endSession(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
+  @ApiOperation({ summary: 'End the dashboard session: revoke it on every replica and clear its cookie (same as POST logout)' })
+  @ApiNoContentResponse({ description: 'Session revoked (if the cookie held one) and cookie cleared' })
+  endSession(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    return this.logout(request, reply);
+  }
+
+  /**
+   * Public, like DELETE: it can only end the session whose cookie it carries (a cookie that is
+   * SameSite=Strict, so another site cannot make a browser send it here).
+   */
+  @Post('logout')
+  @PublicRoute()
+  @NoCache()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Log out of the dashboard: the session cookie is revoked on every replica (not only cleared) and cleared' })
+  @ApiNoContentResponse({ description: 'Session revoked (if the cookie held one) and cookie cleared' })
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const key = this.config.get('app', { infer: true }).adminApiKey;
+    const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const session = key && token ? sessionOf(key, token, Date.now()) : undefined;
+    if (session) await this.sessions.revoke(session);
     reply.header('set-cookie', sessionCookie('', 0, request.protocol === 'https'));
   }
 }

@@ -17,11 +17,20 @@ export class HealthReportDto {
 
   @ApiProperty({
     ...INDICATORS,
-    description: 'Every indicator: `lifecycle`/`app` (phase, version, uptime), `cache` (backend, breaker, Redis round trip, L1 use), `marketData` (provider, recent failures).',
-    example: { lifecycle: { status: 'up', phase: 'ready', waitingFor: [] }, cache: { status: 'up', backend: 'redis', breaker: 'closed', degraded: false } },
+    description:
+      'Every indicator: `lifecycle`/`app` (phase, version, uptime), `cache` (backend, breaker, `degradedReasons`, Redis round trip, ' +
+      '`redis.writes` and `redis.auth` as `{ ok, reason, since, message, failures }`, client resets, L1 use), `marketData` (provider, recent failures).',
+    example: {
+      lifecycle: { status: 'up', phase: 'ready', waitingFor: [] },
+      cache: { status: 'up', backend: 'redis', breaker: 'closed', degraded: true, degradedReasons: ['writes-OOM'] },
+    },
   })
   details!: HealthIndicatorResult;
 
-  @ApiPropertyOptional({ description: 'Some dependency is down (e.g. Redis: serving from memory) but requests are still answered. Absent on /health/live.', example: false })
+  @ApiPropertyOptional({
+    description:
+      'Some dependency is down or refusing (Redis: serving from memory, refusing writes with OOM/READONLY, refusing our password, a recent client reset; see `details.cache.degradedReasons`) but requests are still answered. Absent on /health/live.',
+    example: false,
+  })
   degraded?: boolean;
 }

@@ -4,6 +4,7 @@ import { callerOf } from '../auth/caller';
 import type { HttpCacheFastPath } from '../cache';
 import type { AppConfig } from '../config/app.config';
 import { baseLoggerOptions } from './logger.params';
+import { redactUrl } from './url-redaction';
 
 /**
  * The access line of a request the HTTP cache fast path answered (pino-http never sees those).
@@ -25,7 +26,7 @@ export function logFastPathHits(
     if (fastPath.answered(request)) {
       logger.info(
         {
-          req: { id: request.id, method: request.method, url: request.url, remoteAddress: request.ip },
+          req: { id: request.id, method: request.method, url: redactUrl(request.url), remoteAddress: request.ip },
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
           cache: 'HIT-L1',

@@ -3,6 +3,7 @@ import type { Params } from 'nestjs-pino';
 import { stdTimeFunctions, type DestinationStream, type Level, type LevelWithSilent, type LoggerOptions } from 'pino';
 import { callerOf } from '../auth/caller';
 import type { AppConfig } from '../config/app.config';
+import { redactQuery, redactUrl } from './url-redaction';
 
 /** Header values never written to a log line. */
 export const REDACTED_PATHS = [
@@ -30,6 +31,8 @@ export function loggerParams(app: Pick<AppConfig, 'logLevel'>, destination?: Des
   const options = {
     ...baseLoggerOptions(app),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Secrets sent in a query string (?api_key=, or any configured credential): url-redaction.ts.
+    serializers: { req: (req: { url?: string; query?: unknown }) => ({ ...req, url: redactUrl(req.url), ...(req.query === undefined ? {} : { query: redactQuery(req.query) }) }) },
     // Fastify made the id (see request-id.ts); this is only a fallback for requests it never saw.
     genReqId: (req: IncomingMessage) => String(req.id ?? 'unknown'),
     // Lines logged inside a request carry `reqId` only; the full request is on the completion line.

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CacheService } from '../cache';
+import { CacheService, RedisConnection } from '../cache';
 import { MetricsRegistry } from './metrics-registry';
 
 // Seconds; L2 round trips on a healthy LAN are ~0.1-2 ms and the deadline is 100 ms by default.
@@ -17,7 +17,8 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2, disabled: 0 } as con
 export class CacheMetrics implements OnModuleDestroy {
   private readonly unsubscribe: (() => void)[];
 
-  constructor(cache: CacheService, metrics: MetricsRegistry) {
+  constructor(cache: CacheService, metrics: MetricsRegistry, connection: RedisConnection) {
+    const redisEnabled = connection.client !== undefined;
     const hits = metrics.counter({ name: 'cache_hits_total', help: 'Cache hits by tier and policy.', labelNames: ['tier', 'policy'] });
     const misses = metrics.counter({ name: 'cache_misses_total', help: 'Cache misses by policy.', labelNames: ['policy'] });
     const stale = metrics.counter({
@@ -49,6 +50,11 @@ export class CacheMetrics implements OnModuleDestroy {
       help: 'Redis clients destroyed and replaced because their connection was out of step, by reason (protocol-error | reply-mismatch | entry-key-mismatch | stalled).',
       labelNames: ['reason'],
     });
+    const refusals = metrics.counter({
+      name: 'redis_write_failures_total',
+      help: 'Commands Redis refused while answering, by reason: writes refused (OOM | READONLY | MISCONF | NOPERM) and authentication refused (AUTH, any command or the handshake).',
+      labelNames: ['reason'],
+    });
     const l2Latency = metrics.histogram({
       name: 'cache_l2_operation_duration_seconds',
       help: 'L2 (Redis) operation latency by operation, successful calls only.',
@@ -68,6 +74,20 @@ export class CacheMetrics implements OnModuleDestroy {
       help: 'Backend serving shared cache reads: 1 redis, 0 memory only.',
       collect() {
         this.set(cache.stats().backend === 'redis' ? 1 : 0);
+      },
+    });
+    metrics.gauge({
+      name: 'redis_writes_ok',
+      help: 'Redis takes writes: 1, or 0 since a write was refused (OOM, READONLY, ...) until one succeeds (1 when Redis is disabled).',
+      collect() {
+        this.set(redisEnabled && !connection.redisFaults.writes.ok ? 0 : 1);
+      },
+    });
+    metrics.gauge({
+      name: 'redis_auth_ok',
+      help: 'Redis accepts our credentials: 1, or 0 since it refused them (WRONGPASS, NOAUTH) until a command or connection succeeds.',
+      collect() {
+        this.set(redisEnabled && !connection.redisFaults.auth.ok ? 0 : 1);
       },
     });
     metrics.gauge({
@@ -99,6 +119,7 @@ export class CacheMetrics implements OnModuleDestroy {
       events.on('l2Error', ({ operation, kind }) => l2Errors.inc({ operation, kind })),
       events.on('entryMismatch', ({ tier }) => entryMismatches.inc({ tier })),
       events.on('redisReset', ({ reason }) => clientResets.inc({ reason })),
+      events.on('redisRefused', ({ reason }) => refusals.inc({ reason })),
       events.on('l2Latency', ({ operation, durationMs }) => l2Latency.observe({ operation }, durationMs / 1000)),
     ];
   }

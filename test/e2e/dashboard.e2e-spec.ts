@@ -41,7 +41,7 @@ describe('admin dashboard (routes)', () => {
 
     const res = await app.inject({ method: 'POST', url: SESSION, headers: { authorization: `Bearer ${KEY}` } });
     const setCookie = String(res.headers['set-cookie']);
-    expect(setCookie).toMatch(/^mc_dashboard=v1\.\d+\.[\w-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).toMatch(/^mc_dashboard=v2\.\d+\.[\w-]{22}\.[\w-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
     expect(setCookie).not.toContain(KEY);
     const cookie = setCookie.split(';')[0];
 

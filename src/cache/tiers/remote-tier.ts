@@ -5,6 +5,7 @@ import { isCacheKey } from '../key-namespace';
 import { L2CircuitOpenError, L2TimeoutError, type L2Guard } from '../circuit-breaker';
 import type { RedisTopology } from '../redis-topology';
 import { ClientResetError } from '../topologies/reply-checks';
+import { redisRefusalOf, type RedisFaults } from '../redis-faults';
 
 export interface RemoteWrite {
   key: string;
@@ -16,6 +17,8 @@ export interface RemoteWrite {
 
 // Keys per UNLINK and per SCAN page: large enough to be cheap, small enough not to block Redis.
 const BATCH = 500;
+// Operations that write: what OOM, READONLY, MISCONF and NOPERM refusals (and their end) are judged by.
+const WRITE_OPERATIONS = new Set(['set', 'lease', 'delete', 'unlink']);
 const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
@@ -40,6 +43,8 @@ export class RemoteTier {
     private readonly guard: L2Guard,
     private readonly prefix: string,
     private readonly events: CacheEvents,
+    /** Where refusals (OOM, READONLY, AUTH, …) are recorded for /health; none in unit set-ups. */
+    private readonly faults?: RedisFaults,
   ) {
     client.on('ready', () => {
       this.deleteRejected();
@@ -277,13 +282,21 @@ export class RemoteTier {
     try {
       const result = await this.guard.run(op);
       this.failing = false;
+      this.faults?.authSucceeded();
+      if (WRITE_OPERATIONS.has(operation)) this.faults?.writeSucceeded();
       this.events.emit('l2Latency', { operation, durationMs: performance.now() - started });
       return result;
     } catch (error) {
       this.failing = true;
       const kind = error instanceof L2TimeoutError ? 'timeout' : error instanceof L2CircuitOpenError ? 'circuit-open' : 'error';
       this.events.emit('l2Error', { operation, kind });
-      this.logThrottled(kind, `L2 ${operation} failed (${kind}): ${(error as Error).message}`);
+      // Redis answered, refusing: recorded for /health and counted by reason, logged under its own kind.
+      const refusal = redisRefusalOf(error);
+      if (refusal && (refusal === 'AUTH' || WRITE_OPERATIONS.has(operation))) {
+        this.faults?.refused(refusal, (error as Error).message);
+        this.events.emit('redisRefused', { operation, reason: refusal });
+      }
+      this.logThrottled(refusal ?? kind, `L2 ${operation} failed (${refusal ?? kind}): ${(error as Error).message}`);
       return fallback;
     }
   }

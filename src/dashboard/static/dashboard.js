@@ -165,7 +165,7 @@
   }
 
   $('logout').addEventListener('click', async () => {
-    await fetch('/api/v1/admin/dashboard/session', { method: 'DELETE', credentials: 'same-origin' });
+    await fetch('/api/v1/admin/dashboard/logout', { method: 'POST', credentials: 'same-origin' });
     location.reload();
   });
   poll();
