@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Header, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { Controller, ServiceUnavailableException, Delete, Get, Header, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PublicRoute } from '../auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -38,7 +38,9 @@ export class DashboardController {
   @ApiOkResponse({ type: DashboardSessionDto, headers: { 'Set-Cookie': { description: 'mc_dashboard=<token>; HttpOnly; SameSite=Strict', schema: { type: 'string' } } } })
   @HttpCode(HttpStatus.OK)
   startSession(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): DashboardSessionDto {
-    const key = this.config.get('app', { infer: true }).adminApiKey as string;
+    const key = this.config.get('app', { infer: true }).adminApiKey;
+    // An admin client credential opens the admin API, but the cookie is signed with ADMIN_API_KEY.
+    if (!key) throw new ServiceUnavailableException('The dashboard session needs ADMIN_API_KEY (its cookie is signed with it); send an admin credential as a header instead');
     const { token, expiresAt } = issueSession(key, Date.now());
     reply.header('set-cookie', sessionCookie(token, expiresAt - Date.now(), request.protocol === 'https'));
     return { expiresAt: new Date(expiresAt).toISOString() };

@@ -123,4 +123,13 @@ describe('admin dashboard (routes)', () => {
     expect(page.body).toContain('ADMIN_API_KEY');
     expect((await off.inject({ method: 'GET', url: DATA, headers: { cookie: 'mc_dashboard=v1.1.x' } })).statusCode).toBe(503);
   });
+
+  it('refuses a session to an admin client credential when no ADMIN_API_KEY signs cookies (503 naming it, not a 500)', async () => {
+    const secret = 'ops-admin-secret-0123456789abcdef';
+    const adminOnly = await startApp({ CLIENT_CREDENTIALS: `ops:admin:${secret}` });
+    const session = await adminOnly.inject({ method: 'POST', url: '/api/v1/admin/dashboard/session', headers: { 'x-api-key': secret } });
+    expect(session.statusCode).toBe(503);
+    expect(session.json().message).toContain('ADMIN_API_KEY');
+    expect((await adminOnly.inject({ method: 'GET', url: DATA, headers: { 'x-api-key': secret } })).statusCode).toBe(200);
+  });
 });
