@@ -7,6 +7,8 @@ export const QUIET_BENCH_ENV = {
   LOG_LEVEL: 'error',
   WARMUP_ON_BOOT: 'false',
   WARMUP_CRON: 'off',
+  // Fixed TTLs: a run's figures must not depend on the hour it runs at (bench/calendar.bench.ts measures the calendar).
+  CACHE_TTL_RULES: 'fixed',
   REFRESH_AHEAD_INTERVAL_MS: '0',
   DISK_CACHE_ENABLED: 'false',
   // Benchmarks measure the service, not its callers' budgets: anonymous load generators may compute, unmetered.
