@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { MarketDataConfig } from '../config/market-data.config';
+import { SYNTHETIC_GENERATOR_VERSION } from './providers/synthetic.provider';
 
 /**
  * What the data behind the cache is made of: the provider and a fingerprint of its dataset. It is
@@ -9,14 +10,14 @@ import type { MarketDataConfig } from '../config/market-data.config';
  * sources sharing a Redis, or one service moved to another provider, never read each other's
  * values: the other generation's keys are simply never asked for and expire.
  *
- * - `synthetic`: seed and universe size (the whole dataset follows from them);
+ * - `synthetic`: generator version, seed and universe size (the whole dataset follows from them);
  * - `csv`: each file's absolute path, size and modification time (a replaced file is a new dataset);
  * - `polygon` / `yahoo`: the provider and its base URL (never the key).
  */
 export function sourceIdentityOf(config: MarketDataConfig): string {
   switch (config.provider) {
     case 'synthetic':
-      return `synthetic;seed=${config.synthetic.seed};size=${config.synthetic.universeSize}`;
+      return `synthetic;v${SYNTHETIC_GENERATOR_VERSION};seed=${config.synthetic.seed};size=${config.synthetic.universeSize}`;
     case 'csv':
       return `csv;${csvFingerprint(config.csv.path)}`;
     case 'polygon':

@@ -24,6 +24,13 @@ const INTRADAY_SHARE_OF_DAILY_VOL = 0.6;
 const SERIES_MEMO_SIZE = 64;
 
 /** The default, embedded provider: a seeded universe with factor-model prices. No network, no key. */
+/**
+ * Bumped whenever the generator's output changes for the same seed (v2: trading days follow the
+ * exchange calendar, holidays dropped): it is part of the source identity, so cached values of the
+ * old series are never served for the new one.
+ */
+export const SYNTHETIC_GENERATOR_VERSION = 2;
+
 export class SyntheticMarketDataProvider extends MarketDataProvider {
   override readonly name = 'synthetic';
   private readonly seed: number;
