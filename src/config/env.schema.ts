@@ -2,6 +2,7 @@ import { IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from
 import { parseAnonymousScopes, parseClientCredentials } from './auth.config';
 import { parseTrustProxy } from './http.config';
 import { BoolVar, IntVar, ParsedVar, SecondsVar } from './env.decorators';
+import { parseRatePerSecond } from './market-data.config';
 import { CronVar, ListVar, TimeZoneVar } from './list-env.decorators';
 import { HostPortListVar } from './redis-env.decorators';
 import { WARM_POLICY_NAMES } from './warmup.config';
@@ -124,6 +125,12 @@ export class EnvSchema {
   @IntVar(1, 1024) UPSTREAM_MAX_CONCURRENCY?: number;
   /** Retries after a 429/5xx (exponential back-off with jitter); 0 disables them. */
   @IntVar(0, 10) UPSTREAM_MAX_RETRIES?: number;
+  /** Upstream calls per second for the whole cluster (shared through Redis), a decimal; unset = no budget. */
+  @ParsedVar(parseRatePerSecond) UPSTREAM_RATE_PER_SECOND?: string;
+  /** Calls the budget lets through at once before pacing; default 1. */
+  @IntVar(1, 100_000) UPSTREAM_RATE_BURST?: number;
+  /** How long an interactive call may wait for budget before a stale answer or a 503; default 2000. */
+  @IntVar(0, 60_000) UPSTREAM_RATE_MAX_WAIT_MS?: number;
 
   // --- Warmup and refresh-ahead ---
   /** Default: true, false when NODE_ENV=test. */

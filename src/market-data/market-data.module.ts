@@ -20,6 +20,10 @@ import { PolygonMarketDataProvider } from './providers/polygon.provider';
 import { SyntheticMarketDataProvider } from './providers/synthetic.provider';
 import { createYahooFinanceClient } from './providers/yahoo.client';
 import { YahooMarketDataProvider } from './providers/yahoo.provider';
+import { RateLimitedMarketDataProvider } from './providers/rate-limited.provider';
+import { UpstreamRateBudget } from './upstream-budget/upstream-rate-budget';
+import { StateConnection } from '../state/state-connection';
+import { StateModule } from '../state/state.module';
 
 async function createProvider(config: MarketDataConfig, clock: Clock): Promise<MarketDataProvider> {
   const { provider, upstream } = config;
@@ -49,7 +53,7 @@ async function createProvider(config: MarketDataConfig, clock: Clock): Promise<M
 
 @Module({
   // For HealthIndicatorService, which MarketDataHealthIndicator reports through.
-  imports: [TerminusModule],
+  imports: [TerminusModule, StateModule],
   controllers: [MarketDataController],
   providers: [
     MarketDataService,
@@ -66,14 +70,37 @@ async function createProvider(config: MarketDataConfig, clock: Clock): Promise<M
       },
     },
     {
-      // Every consumer gets the limited provider, behind the disk tier (history, info, tickers) when enabled,
+      // The provider's cluster-wide rate budget (UPSTREAM_RATE_PER_SECOND), or null: no budget.
+      provide: UpstreamRateBudget,
+      inject: [ConfigService, StateConnection],
+      useFactory: (config: ConfigService<AllConfig, true>, state: StateConnection): UpstreamRateBudget | null => {
+        const { provider, upstream } = config.get('marketData', { infer: true });
+        if (!upstream.rate) return null;
+        return new UpstreamRateBudget({
+          provider,
+          ratePerSecond: upstream.rate.perSecond,
+          burst: upstream.rate.burst,
+          maxWaitMs: upstream.rate.maxWaitMs,
+          state: state.backend === 'memory' ? undefined : { client: () => state.client, key: (name) => state.key(name) },
+        });
+      },
+    },
+    {
+      // Every consumer gets the limited provider (behind the rate budget when there is one), behind the disk tier (history, info, tickers) when enabled,
       // and each read tells the cache which symbol the value being built depends on.
       provide: MarketDataProvider,
-      inject: [LimitedMarketDataProvider, ConfigService, CacheService],
-      useFactory: async (limited: LimitedMarketDataProvider, config: ConfigService<AllConfig, true>, cache: CacheService): Promise<MarketDataProvider> => {
+      inject: [LimitedMarketDataProvider, ConfigService, CacheService, UpstreamRateBudget],
+      useFactory: async (
+        limited: LimitedMarketDataProvider,
+        config: ConfigService<AllConfig, true>,
+        cache: CacheService,
+        budget: UpstreamRateBudget | null,
+      ): Promise<MarketDataProvider> => {
         const { policies } = config.get('cache', { infer: true });
+        // Budget outside the concurrency limit (a call waiting for budget holds no slot), inside the disk tier (a disk hit spends none).
+        const upstream = budget ? new RateLimitedMarketDataProvider(limited, budget) : limited;
         // TTL without grace: a stale cache entry's refresh must reach the upstream, not get the same value back from disk.
-        return new DependencyRecordingMarketDataProvider(await withDiskTier(limited, config.get('diskCache', { infer: true }), {
+        return new DependencyRecordingMarketDataProvider(await withDiskTier(upstream, config.get('diskCache', { infer: true }), {
           history: policies.history.ttlMs,
           info: policies.info.ttlMs,
           tickers: policies.tickers.ttlMs,
@@ -81,6 +108,6 @@ async function createProvider(config: MarketDataConfig, clock: Clock): Promise<M
       },
     },
   ],
-  exports: [MarketDataService, PriceFeed, MarketDataProvider, LimitedMarketDataProvider, MarketDataHealthIndicator],
+  exports: [MarketDataService, PriceFeed, MarketDataProvider, LimitedMarketDataProvider, UpstreamRateBudget, MarketDataHealthIndicator],
 })
 export class MarketDataModule {}

@@ -38,6 +38,8 @@ export interface RecordedRequest {
   /** Path and query as received. */
   url: string;
   authorization: string | undefined;
+  /** When it arrived (`Date.now()`), for per-second counts. */
+  at: number;
 }
 
 const MS_PER_HOUR = 3_600_000;
@@ -105,7 +107,7 @@ export class PolygonMockServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
-    this.requests.push({ url, authorization: req.headers.authorization });
+    this.requests.push({ url, authorization: req.headers.authorization, at: Date.now() });
     this.inFlight++;
     this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
     res.on('close', () => this.inFlight--);
