@@ -3,6 +3,8 @@ import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiNoContentResponse, Ap
 import { CurrentCaller, RequireScope, type Caller } from '../auth';
 import type { FastifyReply } from 'fastify';
 import { NoCache } from '../cache';
+import { idempotentId, IDEMPOTENCY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import type { Alert } from './alert-rules';
 import { AlertStreamHub } from './alert-stream.hub';
@@ -23,6 +25,7 @@ export class AlertsController {
   ) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     summary: 'Register a price alert',
     description:
@@ -36,10 +39,20 @@ export class AlertsController {
     { status: 400, message: ['expiresAt or ttlSeconds is required (at most 30 days)'] },
     { status: 409, error: 'ALERT_ALREADY_TRIGGERED', message: 'AAPL is at 189.84, already above 150: the alert would fire at once (currentPrice: 189.84)' },
     { status: 429, error: 'ALERT_LIMIT_REACHED', message: 'This caller already has 500 active alerts (ALERTS_MAX_PER_CALLER); delete one or wait for one to fire or expire' },
-    { status: 503, error: 'STORE_UNAVAILABLE', message: 'Price alerts are stored in Redis, which is not connected; retry shortly' },
+    {
+      status: 503,
+      description:
+        '`STORE_UNAVAILABLE`: nothing was stored, retry shortly. `OUTCOME_UNKNOWN` (with Retry-After): Redis did not confirm the write in time and may still ' +
+        'apply it; retry with the same Idempotency-Key (with a key, the alert id derives from it, so a retry never makes a second alert).',
+      error: 'OUTCOME_UNKNOWN',
+      message:
+        'The outcome is unknown: the write was sent to Redis, which did not confirm it (Redis did not answer within 1000 ms); it may still be applied. Retry with the same Idempotency-Key, which is safe',
+    },
   )
-  register(@Body() body: CreateAlertDto, @CurrentCaller() caller: Caller): Promise<Alert> {
-    return this.alerts.register(body, caller);
+  register(@Body() body: CreateAlertDto, @CurrentCaller() caller: Caller, @Headers(IDEMPOTENCY_HEADER) key: string | undefined): Promise<Alert> {
+    // Validated by the interceptor already; a keyed create gets an id derived from caller and key.
+    const idempotencyKey = parseIdempotencyKey(key);
+    return this.alerts.register(body, caller, idempotencyKey === undefined ? undefined : idempotentId(caller.name, idempotencyKey));
   }
 
   @Get('stream')
@@ -94,6 +107,7 @@ export class AlertsController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete an active alert', description: 'It will not fire; `GET` shows it `deleted` for the history retention. Only its owner or an admin deletes it.' })
   @ApiNoContentResponse({ description: 'Deleted; it will not fire.' })

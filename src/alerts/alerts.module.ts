@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RedisConnection } from '../cache';
 import type { AllConfig } from '../config/configuration';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { StateConnection } from '../state/state-connection';
 import { StateModule } from '../state/state.module';
@@ -33,7 +34,7 @@ const limitsOf = (config: ConfigService<AllConfig, true>): AlertStoreLimits => {
  * the fired-alert channel is pub/sub on the cache's Redis (no keys). Memory without Redis. Wiring only.
  */
 @Module({
-  imports: [MarketDataModule, WarmupModule, StateModule],
+  imports: [MarketDataModule, WarmupModule, StateModule, IdempotencyModule],
   controllers: [AlertsController],
   providers: [
     AlertsService,

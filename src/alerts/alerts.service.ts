@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, NotFoundError, SymbolNotFoundError } from '../common/errors';
+import { AppError, InvalidArgumentError, NotFoundError, SymbolNotFoundError } from '../common/errors';
 import { MarketDataService } from '../market-data/market-data.service';
 import type { Caller } from '../auth';
 import { AlertFiring } from './alert-firing.service';
@@ -31,8 +31,15 @@ export class AlertsService {
    * it; one that the current price already satisfies is refused (409 `ALERT_ALREADY_TRIGGERED`).
    * @throws InvalidArgumentError (unknown symbol, missing or bad expiry, fields of another condition),
    * AlertAlreadyTriggeredError, AlertLimitError (429), StoreUnavailableError
+   *
+   * `id` (derived from an Idempotency-Key): when this caller's alert with that id is stored already (a
+   * first attempt whose outcome was unknown landed), it is answered as is and nothing else is stored.
    */
-  async register(request: CreateAlertDto, caller: Caller): Promise<Alert> {
+  async register(request: CreateAlertDto, caller: Caller, id?: string): Promise<Alert> {
+    if (id !== undefined) {
+      const stored = await this.ownStored(id, caller);
+      if (stored) return stored;
+    }
     const expiresAt = this.expiryOf(request);
     if (request.condition === 'move' && request.price !== undefined) throw new InvalidArgumentError('price applies to above and below; a move alert takes percent');
     if (request.condition !== 'move' && request.percent !== undefined) throw new InvalidArgumentError(`percent applies to move; an ${request.condition} alert takes price`);
@@ -47,7 +54,7 @@ export class AlertsService {
     }
     const createdAt = new Date();
     const alert: AlertDefinition = {
-      id: randomUUID(),
+      id: id ?? randomUUID(),
       owner: caller.name,
       symbol: reference.symbol,
       condition: request.condition,
@@ -63,7 +70,14 @@ export class AlertsService {
     if (alert.condition !== 'move' && isCrossed(alert, reference.price)) {
       throw new AlertAlreadyTriggeredError(alert.symbol, reference.price, alert.condition, alert.price ?? 0);
     }
-    await this.store.add(alert);
+    try {
+      await this.store.add(alert);
+    } catch (error) {
+      // The same id stored meanwhile (a concurrent first attempt landing): that one is the answer.
+      const stored = id === undefined || error instanceof AppError ? undefined : await this.ownStored(id, caller);
+      if (stored) return stored;
+      throw error;
+    }
     this.firing.forgetSnapshot();
     this.metrics.onRegistered();
     return activeAlert(alert);
@@ -79,6 +93,11 @@ export class AlertsService {
     if (lookup.kind === 'quarantined') throw new AlertQuarantinedError(id);
     if (!mayAccess(caller, lookup.alert)) throw notFound(id);
     return lookup.alert;
+  }
+
+  private async ownStored(id: string, caller: Caller): Promise<Alert | undefined> {
+    const lookup = await this.store.get(id);
+    return lookup?.kind === 'alert' && lookup.alert.owner === caller.name ? lookup.alert : undefined;
   }
 
   /** Ends an active alert as `deleted`. @throws NotFoundError, AlertQuarantinedError, AlertNotActiveError (409: it already ended) */

@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'ALERT_ALREADY_TRIGGERED'
   | 'ALERT_NOT_ACTIVE'
   | 'ALERT_QUARANTINED'
-  | 'STREAM_LIMIT_REACHED';
+  | 'STREAM_LIMIT_REACHED'
+  | 'OUTCOME_UNKNOWN'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_KEY_IN_FLIGHT';
 
 /** Base class: a stable machine-readable `code`, a human message and the original `cause`. */
 export abstract class AppError extends Error {
@@ -89,4 +92,33 @@ export class ConfigInvalidError extends AppError {
  */
 export class StoreUnavailableError extends AppError {
   readonly code = 'STORE_UNAVAILABLE' as const;
+}
+
+/**
+ * The state store did not answer a command within its deadline, or the connection failed after the
+ * command was sent: the command may still run (node-redis' Sentinel client holds commands across a
+ * failover and runs them later). A read may simply be retried; a write's outcome is unknown.
+ */
+export class StoreTimeoutError extends StoreUnavailableError {
+  readonly outcomeUnknown = true as const;
+}
+
+/**
+ * A write whose outcome is unknown (a `StoreTimeoutError` during a mutating route): it may or may
+ * not have been applied. Retrying with the same `Idempotency-Key` is safe (`src/idempotency/`).
+ */
+export class OutcomeUnknownError extends AppError {
+  readonly code = 'OUTCOME_UNKNOWN' as const;
+  readonly retryAfterSeconds = 1;
+}
+
+/** An `Idempotency-Key` already used by this caller for a different request (method, path or body). */
+export class IdempotencyKeyReusedError extends AppError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
+}
+
+/** An `Idempotency-Key` whose first request is still running. */
+export class IdempotencyKeyInFlightError extends AppError {
+  readonly code = 'IDEMPOTENCY_KEY_IN_FLIGHT' as const;
+  readonly retryAfterSeconds = 1;
 }

@@ -59,13 +59,26 @@ export class LatencyProxy {
   }
 
   private pipeDelayed(from: Socket, to: Socket): void {
-    let releaseAt = 0;
+    // One queue and one timer per direction: timers of different durations due in the same
+    // millisecond may fire in any order, so a chunk per timer could overtake an earlier one.
+    const queue: { at: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const drain = () => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0].at <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(drain, queue[0].at - Date.now());
+    };
     from.on('data', (chunk: Buffer) => {
       // Never before an earlier chunk of the same direction, even if latency was just lowered.
-      releaseAt = Math.max(Date.now() + this.latencyMs, releaseAt);
-      const wait = releaseAt - Date.now();
-      if (wait <= 0) return void (to.destroyed || to.write(chunk));
-      setTimeout(() => to.destroyed || to.write(chunk), wait);
+      const at = Math.max(Date.now() + this.latencyMs, queue.length > 0 ? queue[queue.length - 1].at : 0);
+      queue.push({ at, chunk });
+      if (timer === undefined) {
+        if (queue.length === 1 && at <= Date.now()) return drain();
+        timer = setTimeout(drain, Math.max(0, queue[0].at - Date.now()));
+      }
     });
   }
 }
