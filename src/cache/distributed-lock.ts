@@ -19,7 +19,8 @@ const leaseKey = (key: string) => `${STATE_NAMESPACE}lock:${key}`;
 
 /**
  * Cross-replica stampede protection: before running a factory for a cold key, a replica takes
- * a short Redis lease (`SET NX PX` with a random token). The others wait for the value to land
+ * a short Redis lease (`SET NX PX` with a random token, in a script that refuses a token already
+ * released: `lease-scripts.ts`). The others wait for the value to land
  * in L2 and fall back to computing it themselves if the holder dies (the lease vanishes without
  * a value) or the wait times out. With Redis unavailable, everyone computes locally.
  */
@@ -34,16 +35,17 @@ export class DistributedLock {
     const token = randomUUID();
     const acquired = await this.remote.acquireLease(leaseKey(key), token, this.options.leaseMs);
     if (acquired) return { held: true, token };
-    // No answer in time: a frozen or slow Redis may still run the SET later and hold the key for
-    // `leaseMs` with nobody to write the value, so every replica would wait `waitMs` for it. A
-    // release sent now runs after that SET on the same connection and undoes it (seen as a 5 s
-    // p99 right after a freeze in test/e2e/redis-faults-http.e2e-spec.ts).
+    // No answer in time: a frozen or slow Redis may still run the acquire later and hold the key for
+    // `leaseMs` with nobody to write the value, so every replica would wait `waitMs` for it (seen as
+    // a 5 s p99 right after a freeze in test/e2e/redis-faults-http.e2e-spec.ts). The release sent
+    // now leaves a tombstone for the token that the late acquire honours, in whichever order the
+    // client delivers them (the Sentinel client may reorder: lease-scripts.ts).
     if (acquired === undefined) void this.release(key, token);
     return { held: false, busy: acquired === false };
   }
 
   release(key: string, token: string): Promise<void> {
-    return this.remote.releaseLease(leaseKey(key), token);
+    return this.remote.releaseLease(leaseKey(key), token, this.options.leaseMs);
   }
 
   /**

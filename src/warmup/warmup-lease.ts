@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ACQUIRE_LEASE, RELEASE_LEASE, tombstoneKey } from '../cache/lease-scripts';
 
 /** The few node-redis calls a lease needs (the state's client, or a test's). */
 export interface LeaseClient {
@@ -15,7 +16,6 @@ export type LeaseResult =
   | { state: 'unavailable'; reason: string };
 
 // Compare-and-act: a holder whose lease expired (and was taken by another) must not touch the new one.
-const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /** A client, or where to find the current one (a connection may replace its client after a fault). */
@@ -23,7 +23,8 @@ export type LeaseClientSource = LeaseClient | (() => LeaseClient | undefined) | 
 
 /**
  * A Redis lease for jobs that one replica at a time should run (the scheduled warmup):
- * `SET key token NX PX ttl`, renewed while the job runs, released by compare-and-delete.
+ * `SET key token NX PX ttl` (in a script that refuses a released token: `cache/lease-scripts.ts`),
+ * renewed while the job runs, released by compare-and-delete leaving a tombstone for the token.
  * Every call is bounded by `timeoutMs`, because a frozen Redis would otherwise hang the job.
  */
 export class RedisLease {
@@ -43,9 +44,12 @@ export class RedisLease {
     if (!client.isReady) return { state: 'unavailable', reason: 'Redis is not connected' };
     const token = randomUUID();
     try {
-      const reply = await this.bounded(client.set(this.key, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
-      return reply === null ? { state: 'busy' } : { state: 'acquired', token };
+      const reply = await this.bounded(client.eval(ACQUIRE_LEASE, { keys: [this.key, tombstoneKey(this.key, token)], arguments: [token, String(ttlMs)] }));
+      return Number(reply) === 1 ? { state: 'acquired', token } : { state: 'busy' };
     } catch (error) {
+      // No answer in time: the acquire may still run later and hold the job for ttlMs with nobody
+      // running it. This release's tombstone refuses it, whichever of the two Redis runs first.
+      void this.script(RELEASE_LEASE, [token, String(ttlMs)], token);
       return { state: 'unavailable', reason: (error as Error).message };
     }
   }
@@ -56,15 +60,17 @@ export class RedisLease {
   }
 
   /** Frees the lease only if `token` still holds it; true when this call deleted it. */
-  async release(token: string): Promise<boolean> {
-    return (await this.script(RELEASE, [token])) === 1;
+  async release(token: string, ttlMs = 60_000): Promise<boolean> {
+    return (await this.script(RELEASE_LEASE, [token, String(ttlMs)], token)) === 1;
   }
 
-  private async script(script: string, args: string[]): Promise<unknown> {
+  /** `tombstoneOf`: the token whose tombstone is the script's second key (acquire and release). */
+  private async script(script: string, args: string[], tombstoneOf?: string): Promise<unknown> {
     const client = this.client;
     if (!client?.isReady) return undefined;
+    const keys = tombstoneOf === undefined ? [this.key] : [this.key, tombstoneKey(this.key, tombstoneOf)];
     try {
-      return await this.bounded(client.eval(script, { keys: [this.key], arguments: args }));
+      return await this.bounded(client.eval(script, { keys, arguments: args }));
     } catch {
       // An unreleased lease expires by itself within its TTL.
       return undefined;

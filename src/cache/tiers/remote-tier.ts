@@ -6,6 +6,7 @@ import { L2CircuitOpenError, L2TimeoutError, type L2Guard } from '../circuit-bre
 import type { RedisTopology } from '../redis-topology';
 import { ClientResetError } from '../topologies/reply-checks';
 import { redisRefusalOf, type RedisFaults } from '../redis-faults';
+import { ACQUIRE_LEASE, RELEASE_LEASE, tombstoneKey } from '../lease-scripts';
 
 export interface RemoteWrite {
   key: string;
@@ -19,7 +20,6 @@ export interface RemoteWrite {
 const BATCH = 500;
 // Operations that write: what OOM, READONLY, MISCONF and NOPERM refusals (and their end) are judged by.
 const WRITE_OPERATIONS = new Set(['set', 'lease', 'delete', 'unlink']);
-const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
  * L2: Redis through the topology seam (standalone, Cluster or Sentinel; `redis-topology.ts`).
@@ -213,10 +213,10 @@ export class RemoteTier {
    */
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
     if (this.failing) return undefined;
-    const reply = await this.run('lease', undefined, () =>
-      this.client.set(this.prefix + key, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
-    );
-    return reply === undefined ? undefined : reply !== null;
+    // One script that refuses a token already released: correct even when the release overtook it (lease-scripts.ts).
+    const full = this.prefix + key;
+    const reply = await this.run('lease', undefined, () => this.client.eval(ACQUIRE_LEASE, { keys: [full, tombstoneKey(full, token)], arguments: [token, String(ttlMs)] }));
+    return reply === undefined ? undefined : Number(reply) === 1;
   }
 
   /**
@@ -226,11 +226,13 @@ export class RemoteTier {
    * dropped while open, and the lease outlived the freeze by `leaseMs`, making every waiter on
    * that key wait `waitMs` for a value that was never coming.
    */
-  async releaseLease(key: string, token: string): Promise<void> {
+  async releaseLease(key: string, token: string, tombstoneMs = 10_000): Promise<void> {
     // The SET NX it undoes may have reached Redis on a client replaced since (reset): release on the next one.
     if (!this.client.isReady) return this.releaseWhenReady(key, token);
     try {
-      await this.client.eval(RELEASE_IF_OWNER, { keys: [this.prefix + key], arguments: [token] });
+      // Leaves a tombstone for the token (tombstoneMs, the lease's own lifetime): an acquire that arrives later is refused.
+      const full = this.prefix + key;
+      await this.client.eval(RELEASE_LEASE, { keys: [full, tombstoneKey(full, token)], arguments: [token, String(tombstoneMs)] });
     } catch (error) {
       // Otherwise the lease expires by itself after leaseMs.
       if (error instanceof ClientResetError) this.releaseWhenReady(key, token);
