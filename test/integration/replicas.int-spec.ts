@@ -104,10 +104,11 @@ describe('two replicas sharing one Redis', () => {
 
     await redis.kill();
     await waitUntil(() => a.connection.busState === 'down', 5000);
-    // lru-cache reads a clock it refreshes about once per millisecond, in fractions: allow 2 ms.
-    expect(a.stack.local.remainingMs(CacheKeys.price('CAP'))).toBeLessThanOrEqual(1002);
+    // lru-cache reads a clock it refreshes about once per millisecond, in fractions, later on a busy
+    // machine (2.6 ms seen at load 4): allow 5 ms.
+    expect(a.stack.local.remainingMs(CacheKeys.price('CAP'))).toBeLessThanOrEqual(1005);
     await a.sut.set('price', CacheKeys.price('CAP2'), 2, { ttlMs: 60_000 });
-    expect(a.stack.local.remainingMs(CacheKeys.price('CAP2'))).toBeLessThanOrEqual(1002);
+    expect(a.stack.local.remainingMs(CacheKeys.price('CAP2'))).toBeLessThanOrEqual(1005);
 
     await redis.restart();
     await waitUntil(() => a.connection.busState === 'up', 10_000);
