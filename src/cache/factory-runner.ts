@@ -10,6 +10,7 @@ import type { DistributedLock } from './distributed-lock';
 import type { InvalidationLog } from './invalidation-log';
 import { SingleFlight } from './single-flight';
 import type { TierIO } from './tier-io';
+import { runAtMostUpstreamPriority } from '../common/upstream-priority';
 
 // After a failed background refresh, serve stale without retrying for this long (per key).
 const REFRESH_BACKOFF_MS = 5_000;
@@ -45,7 +46,8 @@ export class FactoryRunner {
 
   /** Starts one background refresh of a graced value (no-op while one runs). */
   refreshInBackground<T>(policy: PolicyName, key: string, factory: Factory<T>, options: WrapOptions<T>, stale: T): void {
-    const { promise } = this.refreshes.run(key, () => this.run(policy, key, factory, options, stale, true));
+    // A refresh spends upstream budget after interactive calls (`common/upstream-priority.ts`).
+    const { promise } = this.refreshes.run(key, () => runAtMostUpstreamPriority('refresh', () => this.run(policy, key, factory, options, stale, true)));
     promise.catch((error: Error) => {
       this.backoff.set(key, true);
       this.logger.warn(`Background refresh of ${key} failed, serving stale: ${error.message}`);

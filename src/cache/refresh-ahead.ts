@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { runAtMostUpstreamPriority } from '../common/upstream-priority';
 import type { CacheStack } from './cache-stack';
 
 export interface RefreshAheadOptions {
@@ -25,7 +26,7 @@ export async function refreshAhead(stack: CacheStack, options: RefreshAheadOptio
     const entry = stack.local.get(key);
     if (!recipe || !entry || entry.staleAt - now > options.withinMs) continue;
     try {
-      await stack.getOrSet(recipe.policy, key, recipe.factory, { ...recipe.options, forceRefresh: true });
+      await runAtMostUpstreamPriority('refresh', () => stack.getOrSet(recipe.policy, key, recipe.factory, { ...recipe.options, forceRefresh: true }));
       refreshed++;
     } catch (error) {
       logger.warn(`Refresh-ahead of ${key} failed: ${(error as Error).message}`);

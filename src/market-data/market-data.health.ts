@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { LimitedMarketDataProvider, type LimitedProviderStats } from './providers/limited.provider';
+import { UpstreamRateBudget } from './upstream-budget/upstream-rate-budget';
 
 // Failing calls since the previous check, as a share of calls, above which the upstream is "degraded".
 const DEGRADED_FAILURE_SHARE = 0.5;
@@ -17,6 +18,7 @@ export class MarketDataHealthIndicator {
   constructor(
     private readonly indicator: HealthIndicatorService,
     private readonly provider: LimitedMarketDataProvider,
+    @Optional() @Inject(UpstreamRateBudget) private readonly budget?: UpstreamRateBudget | null,
   ) {}
 
   check(key: string): HealthIndicatorResult {
@@ -33,6 +35,13 @@ export class MarketDataHealthIndicator {
       degraded,
       sinceLastCheck: recent,
       stats,
+      // The cluster-wide rate budget, when configured: shared or local, replicas, waits, and a vendor pause (429 + Retry-After).
+      ...(this.budget ? { rateBudget: budgetView(this.budget) } : {}),
     });
   }
+}
+
+function budgetView(budget: UpstreamRateBudget): Record<string, unknown> {
+  const { pausedUntil, ...stats } = budget.stats();
+  return { ...stats, paused: pausedUntil !== undefined, ...(pausedUntil ? { pausedUntil: new Date(pausedUntil).toISOString() } : {}) };
 }

@@ -25,7 +25,7 @@ import { UpstreamRateBudget } from './upstream-budget/upstream-rate-budget';
 import { StateConnection } from '../state/state-connection';
 import { StateModule } from '../state/state.module';
 
-async function createProvider(config: MarketDataConfig, clock: Clock): Promise<MarketDataProvider> {
+async function createProvider(config: MarketDataConfig, clock: Clock, budget: UpstreamRateBudget | null): Promise<MarketDataProvider> {
   const { provider, upstream } = config;
   // The service's clock: the synthetic market trades (and dates its bars) by it, so a simulated week is one.
   const now = (): Date => clock.date();
@@ -37,7 +37,14 @@ async function createProvider(config: MarketDataConfig, clock: Clock): Promise<M
       return new CsvMarketDataProvider({ path: config.csv.path });
     case 'polygon':
       if (!config.polygon.apiKey) throw new Error('MARKET_DATA_PROVIDER=polygon needs POLYGON_API_KEY');
-      return new PolygonMarketDataProvider({ ...upstream, apiKey: config.polygon.apiKey, baseUrl: config.polygon.baseUrl, clock: now });
+      return new PolygonMarketDataProvider({
+        ...upstream,
+        apiKey: config.polygon.apiKey,
+        baseUrl: config.polygon.baseUrl,
+        clock: now,
+        // A 429's Retry-After pauses the provider for every replica, from the first one (before our own retries).
+        ...(budget ? { onRateLimited: (ms: number) => void budget.pause(ms) } : {}),
+      });
     case 'yahoo':
       return new YahooMarketDataProvider({
         client: await createYahooFinanceClient({ maxConcurrency: upstream.maxConcurrency }),
@@ -63,10 +70,10 @@ async function createProvider(config: MarketDataConfig, clock: Clock): Promise<M
     {
       // One bound on upstream calls for the whole process; health and metrics read its `stats()`.
       provide: LimitedMarketDataProvider,
-      inject: [ConfigService, Clock],
-      useFactory: async (config: ConfigService<AllConfig, true>, clock: Clock): Promise<LimitedMarketDataProvider> => {
+      inject: [ConfigService, Clock, UpstreamRateBudget],
+      useFactory: async (config: ConfigService<AllConfig, true>, clock: Clock, budget: UpstreamRateBudget | null): Promise<LimitedMarketDataProvider> => {
         const marketData = config.get('marketData', { infer: true });
-        return new LimitedMarketDataProvider(await createProvider(marketData, clock), marketData.upstream.maxConcurrency);
+        return new LimitedMarketDataProvider(await createProvider(marketData, clock, budget), marketData.upstream.maxConcurrency);
       },
     },
     {

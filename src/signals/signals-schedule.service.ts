@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { runWithUpstreamPriority } from '../common/upstream-priority';
 import type { SignalsConfig } from '../config/signals.config';
 import { Scheduler } from '../warmup/scheduler';
 import type { RedisLease } from '../warmup/warmup-lease';
@@ -31,7 +32,8 @@ export class SignalsSchedule implements OnApplicationBootstrap {
     const lease = await this.lease.acquire(Math.max(1, Math.floor(this.config.refreshIntervalMs * 0.9)));
     if (lease.state === 'busy') return false;
     const started = performance.now();
-    const screening = await this.signals.refresh();
+    // A scheduled scan spends upstream budget after interactive calls and refreshes.
+    const screening = await runWithUpstreamPriority('background', () => this.signals.refresh());
     this.logger.log(`Signals refreshed: ${screening.signals.length} of ${screening.scanned} symbols in ${Math.round(performance.now() - started)} ms`);
     return true;
   }

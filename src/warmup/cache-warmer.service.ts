@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { CacheAdminService, SingleFlight } from '../cache';
 import { InvalidArgumentError, NotFoundError } from '../common/errors';
+import { runWithUpstreamPriority } from '../common/upstream-priority';
 import type { WarmPolicyName, WarmupConfig } from '../config/warmup.config';
+import { UpstreamRateBudget } from '../market-data/upstream-budget/upstream-rate-budget';
 import { symbolsFromHotKeys } from './hot-symbols';
 import { WarmTargets } from './warm-targets';
 import { WARMUP_CONFIG } from './warmup.constants';
@@ -42,6 +44,7 @@ export class CacheWarmerService implements OnModuleDestroy {
     @Inject(WARMUP_CONFIG) private readonly config: WarmupConfig,
     private readonly targets: WarmTargets,
     private readonly cacheAdmin: CacheAdminService,
+    @Optional() @Inject(UpstreamRateBudget) private readonly budget?: UpstreamRateBudget | null,
   ) {}
 
   private readonly now = (): number => Date.now();
@@ -59,7 +62,8 @@ export class CacheWarmerService implements OnModuleDestroy {
     this.current = run;
     this.remember(run);
     // Finished only once the flight is over, so whoever awaits `run.finished` can start the next run at once.
-    void this.flight.run(FLIGHT_KEY, () => this.execute(run, request)).promise.then((outcome) => this.complete(run, outcome));
+    // Warmups spend upstream budget after interactive calls and refreshes (`common/upstream-priority.ts`).
+    void this.flight.run(FLIGHT_KEY, () => runWithUpstreamPriority('background', () => this.execute(run, request))).promise.then((outcome) => this.complete(run, outcome));
     return { run, joined: false };
   }
 
@@ -67,12 +71,12 @@ export class CacheWarmerService implements OnModuleDestroy {
   progress(id: string): WarmupProgress {
     const run = this.runs.get(id);
     if (!run) throw new NotFoundError(`No warmup ${id} among the last ${HISTORY_SIZE} runs`);
-    return run.snapshot();
+    return this.snapshotOf(run);
   }
 
   /** The last runs, newest first. */
   history(): WarmupProgress[] {
-    return [...this.runs.values()].reverse().map((run) => run.snapshot());
+    return [...this.runs.values()].reverse().map((run) => this.snapshotOf(run));
   }
 
   get running(): WarmupRun | undefined {
@@ -135,7 +139,7 @@ export class CacheWarmerService implements OnModuleDestroy {
             await this.warmSymbol(run, symbol, policies);
             if (this.now() - lastLog >= PROGRESS_LOG_MS) {
               lastLog = this.now();
-              this.logger.log(describe(run.snapshot()));
+              this.logger.log(describe(this.snapshotOf(run)));
             }
           }),
         ),
@@ -175,6 +179,13 @@ export class CacheWarmerService implements OnModuleDestroy {
       }
     }
     run.symbolDone();
+  }
+
+  /** The run's progress, and while it runs under a rate budget, how many of its calls wait for budget. */
+  private snapshotOf(run: WarmupRun): WarmupProgress {
+    const snapshot = run.snapshot();
+    if (!this.budget || snapshot.status !== 'running') return snapshot;
+    return { ...snapshot, waitingForBudget: this.budget.stats().waiting.background };
   }
 
   private policiesOf(request: WarmupRequest): WarmPolicyName[] {
@@ -218,5 +229,6 @@ function uniqueSymbols(symbols: readonly string[]): string[] {
 
 function describe(p: WarmupProgress): string {
   const eta = p.etaMs === null ? '' : `, ETA ${Math.ceil(p.etaMs / 1000)} s`;
-  return `Warmup ${p.id} ${p.status}: ${p.done}/${p.total} (${p.percent}%), ${p.rate} tasks/s, ${p.symbolsPerSecond} symbols/s${eta}, ${p.failed} failed`;
+  const budget = p.waitingForBudget ? `, ${p.waitingForBudget} calls waiting for upstream budget` : '';
+  return `Warmup ${p.id} ${p.status}: ${p.done}/${p.total} (${p.percent}%), ${p.rate} tasks/s, ${p.symbolsPerSecond} symbols/s${eta}, ${p.failed} failed${budget}`;
 }

@@ -39,6 +39,8 @@ export interface WarmupProgress {
   failures: WarmupFailure[];
   /** Why the run itself failed (e.g. the symbol list could not be resolved). */
   error?: string;
+  /** Running, with an upstream rate budget: warmup and scan calls waiting for budget right now (interactive calls go first). */
+  waitingForBudget?: number;
 }
 
 const MAX_FAILURE_DETAILS = 20;

@@ -2,7 +2,7 @@ import { createRedisTopology, type RedisTopology } from '../../src/cache';
 import { buildCacheConfig } from '../../src/config/cache.config';
 import { validateEnv } from '../../src/config/load-env';
 import { UpstreamRateBudget } from '../../src/market-data/upstream-budget/upstream-rate-budget';
-import type { UpstreamPriority } from '../../src/market-data/upstream-budget/upstream-priority';
+import type { UpstreamPriority } from '../../src/common/upstream-priority';
 import { waitUntil } from '../support/cache.builder';
 import { maxInWindow } from '../support/rate-windows';
 import { RedisServer } from '../support/redis-server';

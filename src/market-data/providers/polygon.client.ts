@@ -18,6 +18,8 @@ export interface PolygonClientOptions {
   maxPages?: number;
   /** Injected so tests can pin the jitter. @default Math.random */
   random?: () => number;
+  /** Told of every 429 that carries a Retry-After (the rate budget pauses the provider for every replica). */
+  onRateLimited?: (retryAfterMs: number) => void;
 }
 
 const PROVIDER = 'polygon';
@@ -91,6 +93,7 @@ export class PolygonClient {
       }
       if (!RETRIED.has(status)) throw new UpstreamUnavailableError(PROVIDER, `HTTP ${status} for ${pathOnly(path)}${describe(text)}`);
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      if (status === 429 && retryAfterMs !== undefined) this.options.onRateLimited?.(retryAfterMs);
       const waitMs = retryAfterMs ?? this.backoff(attempt);
       if (attempt >= this.options.maxRetries || waitMs > this.backoffMaxMs) {
         if (status === 429) throw new UpstreamRateLimitedError(PROVIDER, retryAfterMs);

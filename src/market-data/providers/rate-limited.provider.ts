@@ -1,6 +1,8 @@
+import { UpstreamRateLimitedError } from '../../common/errors';
 import type { Bar, HistoryQuery, Quote, SymbolInfo } from '../market-data.types';
+import { UpstreamBudgetExhaustedError } from '../upstream-budget/upstream-budget.errors';
 import type { UpstreamRateBudget } from '../upstream-budget/upstream-rate-budget';
-import { currentUpstreamPriority } from '../upstream-budget/upstream-priority';
+import { currentUpstreamPriority } from '../../common/upstream-priority';
 import { MarketDataProvider } from './market-data.provider';
 
 /**
@@ -21,23 +23,32 @@ export class RateLimitedMarketDataProvider extends MarketDataProvider {
     this.name = inner.name;
   }
 
-  async getQuote(symbol: string): Promise<Quote> {
-    await this.budget.acquire(currentUpstreamPriority());
-    return this.inner.getQuote(symbol);
+  getQuote(symbol: string): Promise<Quote> {
+    return this.spend(() => this.inner.getQuote(symbol));
   }
 
-  async getHistory(symbol: string, query: HistoryQuery): Promise<Bar[]> {
-    await this.budget.acquire(currentUpstreamPriority());
-    return this.inner.getHistory(symbol, query);
+  getHistory(symbol: string, query: HistoryQuery): Promise<Bar[]> {
+    return this.spend(() => this.inner.getHistory(symbol, query));
   }
 
-  async getInfo(symbol: string): Promise<SymbolInfo> {
-    await this.budget.acquire(currentUpstreamPriority());
-    return this.inner.getInfo(symbol);
+  getInfo(symbol: string): Promise<SymbolInfo> {
+    return this.spend(() => this.inner.getInfo(symbol));
   }
 
-  async listSymbols(market: string): Promise<SymbolInfo[]> {
+  listSymbols(market: string): Promise<SymbolInfo[]> {
+    return this.spend(() => this.inner.listSymbols(market));
+  }
+
+  private async spend<T>(call: () => Promise<T>): Promise<T> {
     await this.budget.acquire(currentUpstreamPriority());
-    return this.inner.listSymbols(market);
+    try {
+      return await call();
+    } catch (error) {
+      // The vendor's own 429 with a Retry-After pauses the provider for every replica (a client may already have).
+      if (error instanceof UpstreamRateLimitedError && !(error instanceof UpstreamBudgetExhaustedError) && error.retryAfterMs) {
+        await this.budget.pause(error.retryAfterMs);
+      }
+      throw error;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { UpstreamRateLimitedError } from '../../common/errors';
 import { UpstreamBudgetExhaustedError } from './upstream-budget.errors';
 import { gcraDecide, LocalGcra } from './gcra';
-import { runWithUpstreamPriority, currentUpstreamPriority } from './upstream-priority';
+import { runWithUpstreamPriority, currentUpstreamPriority } from '../../common/upstream-priority';
 import { UpstreamRateBudget } from './upstream-rate-budget';
 
 const quiet = { warn: () => undefined, log: () => undefined };

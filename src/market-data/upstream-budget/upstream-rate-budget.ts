@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { RedisTopology } from '../../cache';
+import { UpstreamUnavailableError } from '../../common/errors';
 import { UpstreamBudgetExhaustedError } from './upstream-budget.errors';
 import { LocalGcra } from './gcra';
-import type { UpstreamPriority } from './upstream-priority';
+import type { UpstreamPriority } from '../../common/upstream-priority';
 
 /**
  * One decision in Redis, atomic: heartbeat this replica (a sorted set of last-seen times, older
  * than the heartbeat TTL dropped), honour a provider pause (a key with PX, set on a vendor 429),
  * then GCRA on `tat` (see `gcra.ts`). Time is Redis's own (`TIME`), so replicas' clocks do not
- * matter. ARGV[6] = '0' is a heartbeat only. Reply: {granted, waitMs, replicas, backlogMs}.
+ * matter. ARGV[6] = '0' is a heartbeat only. Reply: {granted, waitMs, replicas, backlogMs, pausedMs}.
  * All keys share the `{provider}` hash tag: one slot on a cluster.
  */
 const TAKE = `
@@ -22,17 +23,18 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 local replicas = redis.call('ZCARD', KEYS[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-if ARGV[6] == '0' then return {0, 0, replicas, math.ceil(tat - now)} end
 local paused = redis.call('PTTL', KEYS[3])
-if paused > 0 then return {0, paused, replicas, math.ceil(tat - now)} end
+if paused < 0 then paused = 0 end
+if ARGV[6] == '0' then return {0, 0, replicas, math.ceil(tat - now), paused} end
+if paused > 0 then return {0, paused, replicas, math.ceil(tat - now), paused} end
 local interval = tonumber(ARGV[1])
 local start = tat - tonumber(ARGV[2])
 if start < now then start = now end
 local wait = math.ceil(start - now)
-if wait > tonumber(ARGV[3]) then return {0, wait, replicas, math.ceil(tat - now)} end
+if wait > tonumber(ARGV[3]) then return {0, wait, replicas, math.ceil(tat - now), 0} end
 local newTat = tat + interval
 redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now) + 1000)
-return {1, wait, replicas, math.ceil(newTat - now)}
+return {1, wait, replicas, math.ceil(newTat - now), 0}
 `;
 
 /** Extend the pause only: a shorter Retry-After never shortens a longer one. Reply: the pause left, ms. */
@@ -80,7 +82,8 @@ export interface UpstreamRateBudgetStats {
   pausedUntil?: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a call waiting for budget never keeps a stopping process alive.
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * A provider's upstream rate budget, shared by every replica through Redis, with a local share
@@ -102,6 +105,7 @@ export class UpstreamRateBudget implements OnModuleInit, OnModuleDestroy {
   private clusterBacklogUntil = 0;
   private localPausedUntil = 0;
   private heartbeat?: NodeJS.Timeout;
+  private closed = false;
   private readonly counts = { granted: 0, refused: 0, waitedMs: 0 };
   private readonly waiting: Record<UpstreamPriority, number> = { interactive: 0, refresh: 0, background: 0 };
 
@@ -124,6 +128,8 @@ export class UpstreamRateBudget implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    // Waiting calls (a warmup's) end at their next turn instead of polling on for up to a minute.
+    this.closed = true;
   }
 
   stats(): UpstreamRateBudgetStats {
@@ -147,10 +153,12 @@ export class UpstreamRateBudget implements OnModuleInit, OnModuleDestroy {
     try {
       // Bounded: every refused round sleeps at least 5 ms and the loop ends once `limit` has passed.
       for (;;) {
+        if (this.closed) throw new UpstreamUnavailableError(this.options.provider, 'the service is stopping');
         const left = limit - (this.now() - started);
         const decision = await this.decide(priority, priority === 'interactive' ? Math.max(0, left) : 0);
         if (decision.granted) {
           if (decision.waitMs > 0) await sleep(decision.waitMs);
+          if (this.closed) throw new UpstreamUnavailableError(this.options.provider, 'the service is stopping');
           this.counts.granted++;
           this.counts.waitedMs += this.now() - started;
           return;
@@ -221,8 +229,10 @@ export class UpstreamRateBudget implements OnModuleInit, OnModuleDestroy {
         ],
       }),
     )) as unknown[];
-    const [granted, waitMs, replicas, backlogMs] = reply.map(Number);
+    const [granted, waitMs, replicas, backlogMs, pausedMs] = reply.map(Number);
     if (replicas >= 1) this.replicasSeen = replicas;
+    // Another replica's vendor 429 shows here too (health, metrics, and the local share if Redis goes).
+    if (pausedMs > 0) this.localPausedUntil = Math.max(this.localPausedUntil, this.now() + pausedMs);
     this.clusterBacklogUntil = this.now() + backlogMs;
     return { granted: granted === 1, waitMs };
   }

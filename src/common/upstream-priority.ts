@@ -16,3 +16,11 @@ export function runWithUpstreamPriority<T>(priority: UpstreamPriority, fn: () =>
 export function currentUpstreamPriority(): UpstreamPriority {
   return storage.getStore() ?? 'interactive';
 }
+
+const RANK: Record<UpstreamPriority, number> = { interactive: 0, refresh: 1, background: 2 };
+
+/** Runs `fn` at `priority` or at the caller's own, whichever is lower (a warmup's refresh stays background). */
+export function runAtMostUpstreamPriority<T>(priority: UpstreamPriority, fn: () => T): T {
+  const current = currentUpstreamPriority();
+  return storage.run(RANK[current] >= RANK[priority] ? current : priority, fn);
+}
