@@ -6,7 +6,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { CallerRegistry, installCallerIdentification, RouteScopes } from './auth';
-import { HttpCacheFastPath, installHttpCacheFastPath } from './cache';
+import { HttpCacheFastPath, installHttpCacheFastPath, installL2RequestScope } from './cache';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { rejectMisshapenBodies } from './common/body-shape';
 import { acceptJsonBodiesOnly } from './common/json-only';
@@ -67,6 +67,8 @@ export async function createApp(env: EnvSource, options: CreateAppOptions = {}):
   const fastify = adapter.getInstance();
   // Before NestFactory.create registers Nest's middleware: see installHttpCacheFastPath.
   echoRequestId(fastify);
+  // Every later hook and the handler run inside the request's L2 scope (one L2 deadline per request).
+  installL2RequestScope(fastify);
   // Who is calling, before the fast path (which answers only callers holding the route's scopes).
   const identification = installCallerIdentification(fastify);
   const fastPathHook = installHttpCacheFastPath(fastify, identification.admitsFastPath);

@@ -1,4 +1,5 @@
 import CircuitBreakerImpl from 'opossum';
+import { l2FailedInThisRequest, noteL2FailureInThisRequest } from './l2-request-scope';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -57,6 +58,9 @@ export class L2CircuitOpenError extends Error {
   readonly code = 'L2_CIRCUIT_OPEN';
 }
 
+/** Refused at once: an earlier L2 call of the same request failed (`l2-request-scope.ts`). Handled as an open breaker. */
+export class L2SkippedInRequestError extends L2CircuitOpenError {}
+
 type Operation = () => Promise<unknown>;
 
 /**
@@ -107,6 +111,8 @@ export class L2Guard {
    * @throws L2TimeoutError past the deadline, L2CircuitOpenError while open, or `op`'s own error.
    */
   async run<T>(op: () => Promise<T>): Promise<T> {
+    // Not counted by the breaker: the failure that set this was counted once.
+    if (l2FailedInThisRequest()) throw new L2SkippedInRequestError('L2 skipped: an earlier L2 call of this request failed');
     const started = performance.now();
     const probe = this.breaker.halfOpen;
     try {
@@ -117,6 +123,7 @@ export class L2Guard {
       const code = (error as { code?: string }).code;
       if (code === 'EOPENBREAKER') throw new L2CircuitOpenError('L2 circuit is open');
       if (this.options.ignoreError?.(error)) throw error;
+      noteL2FailureInThisRequest();
       const silent = error instanceof L2TimeoutError && !this.timerWasLate(started) && !this.redisAnsweredWithin();
       if (!(error instanceof L2TimeoutError) || silent) this.countFailureInARow();
       if (probe && silent) this.stallListeners.forEach((listener) => listener());

@@ -17,6 +17,7 @@ export { Cached } from './decorators/cached.decorator';
 export { InvalidateCache, type InvalidateCacheSpec } from './decorators/invalidate-cache.decorator';
 export { HttpCacheInterceptor } from './http-cache.interceptor';
 export { HttpCacheFastPath, installHttpCacheFastPath } from './http-cache-fast-path';
+export { installL2RequestScope, withL2RequestScope } from './l2-request-scope';
 export { RedisConnection } from './redis-connection';
 export { isCacheKey, STATE_NAMESPACE } from './key-namespace';
 export { createRedisTopology } from './redis-client.factory';
