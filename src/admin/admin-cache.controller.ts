@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BackendInfo, KeyPage } from '../cache';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { AdminCacheService, type AdminStats } from './admin-cache.service';
 import { SymbolParams } from '../market-data/market-data.dto';
@@ -45,6 +46,7 @@ export class AdminCacheController {
   }
 
   @Delete('keys')
+  @Idempotent()
   @ApiOperation({
     summary: 'Delete cache keys matching a glob inside REDIS_PREFIX from both tiers (SCAN + UNLINK); `dryRun=true` only counts them',
     description: 'Only cache keys ever match: state (alerts, stored screenings, leases) lives in a namespace no pattern reaches, `*` included.',
@@ -57,6 +59,7 @@ export class AdminCacheController {
   }
 
   @Delete('symbols/:symbol')
+  @Idempotent()
   @ApiOperation({ summary: 'Delete every entry built from a symbol (values, derived values, HTTP responses) from L1, L2 and every replica' })
   @ApiOkResponse({ type: SymbolInvalidatedDto })
   @ApiErrorResponses(400)
@@ -65,6 +68,7 @@ export class AdminCacheController {
   }
 
   @Delete('tags/:tag')
+  @Idempotent()
   @ApiOperation({ summary: 'Delete every key written with a tag, from both tiers' })
   @ApiOkResponse({ type: DeletedDto })
   @ApiErrorResponses(400)

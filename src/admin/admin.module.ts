@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { AdminCacheController } from './admin-cache.controller';
 import { AdminCacheService } from './admin-cache.service';
 import { ApiKeyGuard } from './api-key.guard';
@@ -9,6 +10,7 @@ import { ApiKeyGuard } from './api-key.guard';
  * `@AdminRoute()` too and share the same per-caller budget.
  */
 @Module({
+  imports: [IdempotencyModule],
   controllers: [AdminCacheController],
   providers: [AdminCacheService, ApiKeyGuard],
   exports: [ApiKeyGuard],

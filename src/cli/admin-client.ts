@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CliError, EXIT } from './cli-errors';
 
 export interface ClientOptions {
@@ -6,7 +7,7 @@ export interface ClientOptions {
   apiKey?: string;
   /** Per-request deadline, ms. */
   timeoutMs: number;
-  /** 429s are retried after Retry-After this many times, then fail. */
+  /** 429s (and a write's 503 OUTCOME_UNKNOWN or 409 IDEMPOTENCY_KEY_IN_FLIGHT, same key) are retried after Retry-After this many times, then fail. */
   maxRetries?: number;
 }
 
@@ -42,12 +43,18 @@ export class AdminClient {
 
   /** The response once it is a 2xx (its body unread, so a stream can be consumed). */
   async request(method: Method, path: string, body?: unknown, timeoutMs = this.options.timeoutMs): Promise<Response> {
+    // One key per call, sent with every attempt: a retry after an unknown outcome is safe.
+    const idempotency: Record<string, string> = method === 'GET' ? {} : { 'idempotency-key': randomUUID() };
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(`${this.options.url}${path}`, {
           method,
-          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}) },
+          headers: {
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}),
+            ...idempotency,
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -57,7 +64,7 @@ export class AdminClient {
       }
       if (response.ok) return response;
       const text = await response.text();
-      if (response.status === 429 && attempt < (this.options.maxRetries ?? 5)) {
+      if (retryable(response.status, text) && attempt < (this.options.maxRetries ?? 5)) {
         await sleep(Math.max(1, Number(response.headers.get('retry-after')) || 1) * 1000);
         continue;
       }
@@ -72,5 +79,21 @@ export class AdminClient {
     if (status === 400) return new CliError(EXIT.usage, `Rejected by the service: ${message}`);
     if (status === 502 || status === 504) return new CliError(EXIT.unreachable, `No answer through the gateway (${status}): ${message}`);
     return new CliError(EXIT.failed, `The service answered ${status}: ${message}`);
+  }
+}
+
+/** Rate limited, or a write whose outcome is unknown / whose first attempt still runs (same key: safe). */
+function retryable(status: number, text: string): boolean {
+  if (status === 429) return true;
+  const code = errorCode(text);
+  return (status === 503 && code === 'OUTCOME_UNKNOWN') || (status === 409 && code === 'IDEMPOTENCY_KEY_IN_FLIGHT');
+}
+
+function errorCode(text: string): string | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown }).error;
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoute } from '../admin/admin-route.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { ApiErrorResponses } from '../openapi/api-responses.decorator';
 import { CacheWarmerService } from './cache-warmer.service';
 import { StartWarmupDto, WarmupIdParams, WarmupProgressDto, WarmupStartedDto } from './warmup.dto';
@@ -15,6 +16,7 @@ export class WarmupController {
   constructor(private readonly warmer: CacheWarmerService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Start a cache warmup (or join the one running) and return its id' })
   @ApiAcceptedResponse({ type: WarmupStartedDto })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { AllConfig } from '../config/configuration';
@@ -22,7 +23,7 @@ import { WarmupSchedule } from './warmup-schedule.service';
 /** Cache warmup (boot, cron, admin API), refresh-ahead, and their schedules. Wiring only. */
 @Module({
   // The one ScheduleModule.forRoot() of the app: it provides SchedulerRegistry to `NestScheduler`.
-  imports: [ScheduleModule.forRoot(), HealthModule, MarketDataModule, IndicatorsModule, ScoresModule, InferenceModule, StateModule],
+  imports: [ScheduleModule.forRoot(), HealthModule, MarketDataModule, IndicatorsModule, ScoresModule, InferenceModule, StateModule, IdempotencyModule],
   controllers: [WarmupController],
   providers: [
     CacheWarmerService,

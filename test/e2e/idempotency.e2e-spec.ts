@@ -93,6 +93,21 @@ describe('Idempotency-Key on memory (REDIS_ENABLED=false)', () => {
   });
 });
 
+describe('Idempotency-Key on the admin writes', () => {
+  it('a repeated admin delete replays its first answer; a different path under the key is a 422', async () => {
+    const admin = 'admin-secret-000000000001';
+    const app = await start({ REDIS_ENABLED: 'false', ADMIN_API_KEY: admin });
+    const del = (path: string, key: string) => app.inject({ method: 'DELETE', url: `/api/v1/admin/cache/${path}`, headers: { 'x-api-key': admin, 'idempotency-key': key } });
+    const first = await del('symbols/AAPL', 'purge-1');
+    expect(first.statusCode).toBe(200);
+    const again = await del('symbols/AAPL', 'purge-1');
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect((await del('symbols/MSFT', 'purge-1')).statusCode).toBe(422);
+  });
+});
+
 describe('Idempotency-Key on Redis, state through a latency proxy', () => {
   let redis: RedisServer;
   let proxy: LatencyProxy;
