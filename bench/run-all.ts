@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environment, table, writeSection, type TargetRow } from './report';
 
-const BENCHES = ['throughput', 'l2-latency', 'stampede', 'scan', 'redis-freeze', 'memory', 'calendar'];
+const BENCHES = ['throughput', 'l2-latency', 'stampede', 'scan', 'redis-freeze', 'memory', 'calendar', 'upstream-budget'];
 
 function main(): void {
   const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'));
