@@ -172,3 +172,22 @@ it('one budget for three replicas: interactive quotes first while a warmup waits
   const metrics = (await apps[1].inject({ method: 'GET', url: '/metrics' })).body;
   expect(metrics).toMatch(/upstream_paused_seconds\{provider="polygon"\} [1-9]/);
 }, 60_000);
+
+it('a cold request the budget cannot serve in time is a 503 with Retry-After, at once', async () => {
+  const app = await startApp({
+    MARKET_DATA_PROVIDER: 'polygon',
+    POLYGON_BASE_URL: mock.baseUrl,
+    POLYGON_API_KEY: API_KEY,
+    UPSTREAM_RATE_PER_SECOND: '5/60',
+    UPSTREAM_RATE_MAX_WAIT_MS: '500',
+  });
+  const [first, second] = take(2);
+  expect((await app.inject({ method: 'GET', url: `/api/v1/market/prices/${first}` })).statusCode).toBe(200);
+  const started = performance.now();
+  const refused = await app.inject({ method: 'GET', url: `/api/v1/market/prices/${second}` });
+  expect(performance.now() - started).toBeLessThan(1000);
+  expect(refused.statusCode).toBe(503);
+  expect(refused.json()).toMatchObject({ error: 'UPSTREAM_RATE_LIMITED' });
+  // Polygon free: the next slot is 12 s away.
+  expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(11);
+});

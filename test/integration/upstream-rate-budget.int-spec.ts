@@ -108,3 +108,15 @@ it('with Redis killed mid-run, each replica paces at budget ÷ 3 and nothing fai
   console.log(`rate budget int: redis killed at 1.5 s, ${starts.length} calls in 4 s, max ${maxInWindow(starts)} in a second`);
   await redis.restart();
 }, 20_000);
+
+it("a vendor's pause on one replica holds every replica, through Redis", async () => {
+  const [a, b, c] = await replicas(3, 'polygon-pause');
+  await a.pause(2000);
+  // B waits out the pause (it is within its 3 s), then goes.
+  const started = Date.now();
+  const waited = b.acquire('interactive').then(() => Date.now() - started);
+  // C hears of it at its next heartbeat (every 200 ms here), before any call of its own.
+  await waitUntil(() => c.stats().pausedUntil !== undefined, 2000);
+  expect(c.stats().pausedUntil).toBeGreaterThan(Date.now() + 1000);
+  expect(await waited).toBeGreaterThanOrEqual(1800);
+}, 20_000);
