@@ -177,6 +177,14 @@ describe(PolygonMarketDataProvider.name, () => {
       expect(mock.calls).toBe(4);
     });
 
+    it('tells onRateLimited of every 429 with a Retry-After (the rate budget pauses every replica)', async () => {
+      mock.script(AGGS, { status: 429, headers: { 'Retry-After': '0.02' } }, { status: 429 });
+      const told: number[] = [];
+
+      expect((await createSut({ onRateLimited: (ms: number) => told.push(ms) }).getQuote('AAPL')).price).toBe(159.54);
+      expect(told).toEqual([20]);
+    });
+
     it('honours a short Retry-After and fails fast on one longer than the longest wait', async () => {
       mock.script(AGGS, { status: 429, headers: { 'Retry-After': '0.2' } }, { status: 429, headers: { 'Retry-After': '120' } });
       const sut = createSut({ backoffMaxMs: 1000 });
