@@ -4,7 +4,12 @@ import type { FastifyInstance } from 'fastify';
 interface L2RequestScope {
   /** An L2 call of this request passed its deadline (or failed): the rest of the request skips L2. */
   failed: boolean;
+  /** Until the response is sent: work the request started and left running (a warmup, a refresh) reads L2 again afterwards. */
+  open: boolean;
 }
+
+const SCOPE = Symbol('mc:l2-scope');
+type WithScope = { [SCOPE]?: L2RequestScope };
 
 const storage = new AsyncLocalStorage<L2RequestScope>();
 
@@ -16,16 +21,28 @@ const storage = new AsyncLocalStorage<L2RequestScope>();
  * the breaker were open). Other requests are not affected: the breaker decides for them.
  */
 export function installL2RequestScope(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (_request, _reply, done) => storage.run({ failed: false }, done));
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const scope: L2RequestScope = { failed: false, open: true };
+    (request as unknown as WithScope)[SCOPE] = scope;
+    storage.run(scope, done);
+  });
+  const close = (request: unknown, done: () => void) => {
+    const scope = (request as WithScope)[SCOPE];
+    if (scope) scope.open = false;
+    done();
+  };
+  fastify.addHook('onResponse', (request, _reply, done) => close(request, done));
+  fastify.addHook('onRequestAbort', (request, done) => close(request, done));
 }
 
 /** Runs `fn` as one request for L2 (the CLI, tests). */
 export function withL2RequestScope<T>(fn: () => T): T {
-  return storage.run({ failed: false }, fn);
+  return storage.run({ failed: false, open: true }, fn);
 }
 
 export function l2FailedInThisRequest(): boolean {
-  return storage.getStore()?.failed === true;
+  const scope = storage.getStore();
+  return scope?.failed === true && scope.open;
 }
 
 export function noteL2FailureInThisRequest(): void {
