@@ -5,7 +5,7 @@ import { reconnectDelay } from './reconnect-delay';
 import type { EntryWrite, RedisResetReason, RedisSubscriber, RedisTopology, ScanPage, SetOptions } from '../redis-topology';
 import { planWrites, queueWrites } from './entry-writes';
 import { NodeSubscriber } from './node-subscriber';
-import { ClientResetError, isBulkArray, isBulkOrNull, isParserError, isSetReply, ReplyMismatchError } from './reply-checks';
+import { isBulkArray, isBulkOrNull, isParserError, isSetReply, sendChecked } from './reply-checks';
 import { calculateSlot, decodeClusterCursor, encodeClusterCursor, groupBySlot } from './slot-groups';
 
 /**
@@ -190,21 +190,8 @@ export class ClusterTopology extends EventEmitter implements RedisTopology {
     });
   }
 
-  private async checked<R>(name: string, send: () => Promise<R>, valid: (reply: unknown) => boolean): Promise<R> {
-    const generation = this.generation;
-    let reply: R;
-    try {
-      reply = await send();
-    } catch (error) {
-      if (generation !== this.generation) throw new ClientResetError(name, { cause: error });
-      throw error;
-    }
-    if (generation !== this.generation) throw new ClientResetError(name);
-    if (!valid(reply)) {
-      this.reset('reply-mismatch');
-      throw new ReplyMismatchError(name, reply);
-    }
-    return reply;
+  private checked<R>(name: string, send: () => Promise<R>, valid: (reply: unknown) => boolean): Promise<R> {
+    return sendChecked(name, () => this.generation, () => this.reset('reply-mismatch'), send, valid);
   }
 
   /** Masters in address order, so composite cursors keep their meaning between pages. */

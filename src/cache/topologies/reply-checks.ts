@@ -56,3 +56,31 @@ function describe(reply: unknown): string {
   if (Array.isArray(reply)) return `array of ${reply.length}`;
   return reply === null ? 'null' : typeof reply;
 }
+
+/**
+ * Sends one command and checks its reply: a reply to a client replaced meanwhile is a
+ * `ClientResetError` (it may belong to another command); a reply of an impossible shape replaces
+ * the client (`onMismatch`) and is a `ReplyMismatchError`.
+ */
+export async function sendChecked<R>(
+  name: string,
+  generation: () => number,
+  onMismatch: () => void,
+  send: () => Promise<R>,
+  valid: (reply: unknown) => boolean,
+): Promise<R> {
+  const sentOn = generation();
+  let reply: R;
+  try {
+    reply = await send();
+  } catch (error) {
+    if (sentOn !== generation()) throw new ClientResetError(name, { cause: error });
+    throw error;
+  }
+  if (sentOn !== generation()) throw new ClientResetError(name);
+  if (!valid(reply)) {
+    onMismatch();
+    throw new ReplyMismatchError(name, reply);
+  }
+  return reply;
+}

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { EntryWrite, RedisResetReason, RedisSubscriber, RedisTopology, RedisTopologyKind, ScanPage, SetOptions } from '../redis-topology';
 import { planWrites, queueWrites, type WriteQueue } from './entry-writes';
 import {
-  ClientResetError,
   isArray,
   isBulkArray,
   isBulkOrNull,
@@ -11,7 +10,7 @@ import {
   isScanPage,
   isSetReply,
   isText,
-  ReplyMismatchError,
+  sendChecked,
 } from './reply-checks';
 
 /**
@@ -157,20 +156,7 @@ export abstract class SingleNodeTopology<C extends SingleNodeCommands> extends E
    * already replaced meanwhile) and rejects; a command whose client was replaced while it was in
    * flight rejects with `ClientResetError`, whatever node-redis said.
    */
-  private async command<R>(name: string, send: (client: C) => Promise<R>, valid: (reply: unknown) => boolean): Promise<R> {
-    const generation = this.generation;
-    let reply: R;
-    try {
-      reply = await send(this.client);
-    } catch (error) {
-      if (generation !== this.generation) throw new ClientResetError(name, { cause: error });
-      throw error;
-    }
-    if (generation !== this.generation) throw new ClientResetError(name);
-    if (!valid(reply)) {
-      this.reset('reply-mismatch');
-      throw new ReplyMismatchError(name, reply);
-    }
-    return reply;
+  private command<R>(name: string, send: (client: C) => Promise<R>, valid: (reply: unknown) => boolean): Promise<R> {
+    return sendChecked(name, () => this.generation, () => this.reset('reply-mismatch'), () => send(this.client), valid);
   }
 }
