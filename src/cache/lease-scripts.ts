@@ -27,10 +27,13 @@ function hasHashTag(key: string): boolean {
 
 /**
  * The tombstone of `token` on the (full) lease key, in the lease key's hash slot so both scripts
- * stay single-slot on a Cluster: the key's own tag when it has one, else the whole key as the tag
- * (a key with a `}` but no tag cannot be given one: its tombstone may sit in another slot).
+ * stay single-slot on a Cluster: the key's own tag when it has one, else the whole key as the tag.
+ * It starts with the lease key, so it stays inside `REDIS_PREFIX` (an ACL user limited to the prefix
+ * may write it). A key with a stray `{` or `}` but no tag cannot be given one that way: its
+ * tombstone is tagged in front (outside the prefix) or may sit in another slot; ours have none.
  */
 export function tombstoneKey(leaseKey: string, token: string): string {
   if (hasHashTag(leaseKey) || leaseKey.includes('}')) return `${leaseKey}:tomb:${token}`;
-  return `{${leaseKey}}:tomb:${token}`;
+  if (leaseKey.includes('{')) return `{${leaseKey}}:tomb:${token}`;
+  return `${leaseKey}:tomb:{${leaseKey}}:${token}`;
 }

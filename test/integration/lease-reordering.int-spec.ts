@@ -54,6 +54,8 @@ describe('lease scripts on a real redis-server', () => {
     for (const key of ['mc:state:lock:quote:AAPL', 'mc:state:lock:{alerts}:x', 'a{b']) {
       expect(calculateSlot(tombstoneKey(key, 'tok'))).toBe(calculateSlot(key));
     }
+    // Inside the prefix: an ACL user limited to `mc:*` may write it.
+    expect(tombstoneKey('mc:state:lock:quote:AAPL', 'tok').startsWith('mc:state:lock:quote:AAPL:tomb:')).toBe(true);
   });
 });
 
