@@ -1,4 +1,4 @@
-import { CacheAdminService } from '../../src/cache';
+import { CacheAdminService, RedisConnection } from '../../src/cache';
 import { startApp } from '../support/app.builder';
 import { waitUntil } from '../support/cache.builder';
 import { RedisServer } from '../support/redis-server';
@@ -18,8 +18,14 @@ afterAll(async () => {
 });
 
 describe('every route on the CSV provider with the real data, over Redis', () => {
-  const start = (env: Record<string, string> = {}) =>
-    startApp({ MARKET_DATA_PROVIDER: 'csv', MARKET_DATA_CSV_PATH: SAMPLE, REDIS_ENABLED: 'true', REDIS_URL: redis.url, ...env });
+  // Redis connects in the background: wait for it, or a busy machine scans before it is there and
+  // writes nothing to L2. A deadline a loaded CI box does not miss: this is about the CSV data.
+  const start = async (env: Record<string, string> = {}) => {
+    const app = await startApp({ MARKET_DATA_PROVIDER: 'csv', MARKET_DATA_CSV_PATH: SAMPLE, REDIS_ENABLED: 'true', REDIS_URL: redis.url, CACHE_L2_TIMEOUT_MS: '1000', ...env });
+    const connection = app.get(RedisConnection);
+    await waitUntil(() => connection.remote?.available === true, 10_000);
+    return app;
+  };
 
   it('serves prices, history, info and tickers from the file', async () => {
     const app = await start();
