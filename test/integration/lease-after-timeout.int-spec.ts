@@ -53,7 +53,8 @@ describe('stampede lease after a timed-out acquire', () => {
 
     expect(outcomes.every((o) => !o.held)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
-    const left = await redisCli(redis.port, ['keys', `${a.prefix}state:lock:*`]);
-    expect(left.trim()).toBe('');
+    // No lease left; the undo's tombstones stay for the lease's lifetime by design (lease-scripts.ts).
+    const left = (await redisCli(redis.port, ['keys', `${a.prefix}state:lock:*`])).split('\n').filter((k) => k && !k.includes(':tomb:'));
+    expect(left).toEqual([]);
   });
 });
