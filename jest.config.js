@@ -10,6 +10,9 @@ const common = {
 
 module.exports = {
   testTimeout: 30_000,
+  // Two workers on the 2-core CI machine: most files wait on sockets, child processes and timers,
+  // so a second worker nearly halves the run (one worker: ~13 min) without starving the first.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['<rootDir>/**/*.spec.ts'] },
