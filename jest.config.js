@@ -5,7 +5,7 @@ const common = {
   transform,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  setupFiles: ['<rootDir>/../test/support/quiet-logger.ts'],
+  setupFiles: ['<rootDir>/../test/support/quiet-logger.ts', '<rootDir>/../test/support/loopback-only-dns.ts'],
 };
 
 module.exports = {
