@@ -54,7 +54,7 @@ export interface PolicySettings {
  */
 export type LifetimeRule = 'fixed' | 'quote' | 'dailyBar' | 'derived';
 
-/** Which rule each policy follows (README, "Configuration"). */
+/** Which rule each policy follows (docs/CONFIGURATION.md). */
 export const POLICY_RULES: Record<PolicyName, LifetimeRule> = {
   price: 'quote',
   history: 'dailyBar',
