@@ -1,12 +1,10 @@
-import { createRedisTopology, type RedisTopology } from '../../src/cache';
+import { type RedisTopology } from '../../src/cache';
 import type { AlertDefinition, AlertNotification } from '../../src/alerts/alert-rules';
 import { MemoryAlertStore, type AlertStore, type AlertStoreLimits } from '../../src/alerts/alert-store';
 import { AlertLimitError } from '../../src/alerts/alerts.errors';
 import { RedisAlertStore } from '../../src/alerts/redis-alert-store';
-import { buildCacheConfig } from '../../src/config/cache.config';
-import { validateEnv } from '../../src/config/load-env';
-import { waitUntil } from '../support/cache.builder';
-import { RedisServer } from '../support/redis-server';
+import { startPrivateTopology, stopPrivateTopology } from '../support/private-topology';
+import type { RedisServer } from '../support/redis-server';
 
 /**
  * The alert store's contract, in memory and in a private Redis alike (a clock of our own):
@@ -19,15 +17,9 @@ let redis: RedisServer;
 let client: RedisTopology;
 
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  client = createRedisTopology(buildCacheConfig(validateEnv({ REDIS_URL: redis.url })).redis);
-  void client.connect();
-  await waitUntil(() => client.isReady, 5000);
+  ({ redis, client } = await startPrivateTopology());
 });
-afterAll(async () => {
-  await client?.close();
-  await redis?.stop();
-});
+afterAll(() => stopPrivateTopology({ redis, client }));
 
 const LIMITS: AlertStoreLimits = { perOwner: 5, total: 8, historyRetentionMs: 24 * HOUR, eventsMax: 100 };
 type Make = (clock: () => Date) => AlertStore;

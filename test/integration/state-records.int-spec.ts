@@ -1,10 +1,8 @@
-import { createRedisTopology, type RedisTopology } from '../../src/cache';
-import { buildCacheConfig } from '../../src/config/cache.config';
-import { validateEnv } from '../../src/config/load-env';
+import { type RedisTopology } from '../../src/cache';
 import { RedisStateRecords } from '../../src/state/redis-state-records';
 import { MemoryStateRecords, type StateRecords } from '../../src/state/state-records';
-import { waitUntil } from '../support/cache.builder';
-import { RedisServer } from '../support/redis-server';
+import { startPrivateTopology, stopPrivateTopology } from '../support/private-topology';
+import type { RedisServer } from '../support/redis-server';
 
 /**
  * State records (the stored screenings): kept for the retention after their last write, in
@@ -17,15 +15,9 @@ let redis: RedisServer;
 let client: RedisTopology;
 
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  client = createRedisTopology(buildCacheConfig(validateEnv({ REDIS_URL: redis.url })).redis);
-  void client.connect();
-  await waitUntil(() => client.isReady, 5000);
+  ({ redis, client } = await startPrivateTopology());
 });
-afterAll(async () => {
-  await client?.close();
-  await redis?.stop();
-});
+afterAll(() => stopPrivateTopology({ redis, client }));
 
 type Make = (clock: () => number) => StateRecords<{ n: number }>;
 const prefix = `sr${Math.random().toString(36).slice(2, 8)}:state:`;

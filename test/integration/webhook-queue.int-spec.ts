@@ -1,9 +1,7 @@
-import { createRedisTopology, type RedisTopology } from '../../src/cache';
+import { type RedisTopology } from '../../src/cache';
 import { MemoryWebhookQueue, RedisWebhookQueue, type WebhookJob, type WebhookQueue } from '../../src/alerts/webhooks/webhook-queue';
-import { buildCacheConfig } from '../../src/config/cache.config';
-import { validateEnv } from '../../src/config/load-env';
-import { waitUntil } from '../support/cache.builder';
-import { RedisServer } from '../support/redis-server';
+import { startPrivateTopology, stopPrivateTopology } from '../support/private-topology';
+import type { RedisServer } from '../support/redis-server';
 
 /**
  * The webhook delivery queue, in memory and in a private Redis alike: due jobs are claimed by one
@@ -15,15 +13,9 @@ let redis: RedisServer;
 let client: RedisTopology;
 
 beforeAll(async () => {
-  redis = await RedisServer.start();
-  client = createRedisTopology(buildCacheConfig(validateEnv({ REDIS_URL: redis.url })).redis);
-  void client.connect();
-  await waitUntil(() => client.isReady, 5000);
+  ({ redis, client } = await startPrivateTopology());
 });
-afterAll(async () => {
-  await client?.close();
-  await redis?.stop();
-});
+afterAll(() => stopPrivateTopology({ redis, client }));
 
 const job = (id: string): WebhookJob => ({ id, alertId: `alert-${id}`, url: 'https://hooks.example.test/x', body: '{}', attempts: 0, createdAt: '2026-12-01T00:00:00.000Z' });
 const cases: [string, () => WebhookQueue][] = [
